@@ -1,0 +1,39 @@
+# One command each for a newcomer: `make serve`, `make test`. Both install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+
+.PHONY: install serve test lint format fuzz-valgrind bench clean
+
+$(STAMP): pyproject.toml
+	rm -f $(VENV)/.installed-*
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/govflow serve --host 127.0.0.1 --port 8080
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# A bounded fuzz of the rules engine under valgrind; fails on memory errors in durable_rules.
+fuzz-valgrind: $(STAMP)
+	tests/fuzz/run_valgrind.sh $(BIN)/python 40 10 2026
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.decision_cost
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

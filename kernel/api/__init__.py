@@ -1,0 +1,10 @@
+"""The HTTP API under ``/api/``: one module per resource, each with its own route table."""
+
+from aiohttp import web
+
+from . import accounts, applications, processes
+
+
+def add_routes(app: web.Application) -> None:
+    for module in (processes, accounts, applications):
+        app.add_routes(module.routes)

@@ -1,0 +1,83 @@
+"""Logging in and out, the current account, agreeing to texts (login commitment, ...)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import auth, clock
+from ..db.models import Agreement
+from ..errors import field_error
+from ..keys import CONFIG
+from .http import json_object, json_response
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/auth/login")
+async def login(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    username, password = body.get("username"), body.get("password")
+    for field, value in (("username", username), ("password", password)):
+        if not isinstance(value, str) or not value:
+            raise field_error(
+                f"/{field}", "request.required", f"请填写{field}", f"{field} is required"
+            )
+    config = request.app[CONFIG]
+    token, record = await auth.login(username.strip(), password, config.token_ttl_minutes)
+    await record.fetch_related("account")
+    return json_response(
+        {
+            "token": token,
+            "expires_at": record.expires_at.isoformat(),
+            "account": auth.public_account(record.account),
+        }
+    )
+
+
+@routes.post("/api/auth/logout")
+async def logout(request: web.Request) -> web.Response:
+    auth.current_account(request)
+    token = request[auth.TOKEN]
+    token.revoked_at = clock.now()
+    await token.save(update_fields=["revoked_at"])
+    return web.Response(status=204)
+
+
+@routes.get("/api/auth/me")
+async def me(request: web.Request) -> web.Response:
+    account = auth.current_account(request)
+    agreements = await Agreement.filter(account=account).order_by("agreed_at")
+    return json_response(
+        {
+            **auth.public_account(account),
+            "profile": account.profile,
+            "agreements": [
+                {"text_id": a.text_id, "version": a.version, "agreed_at": a.agreed_at.isoformat()}
+                for a in agreements
+            ],
+        }
+    )
+
+
+@routes.post("/api/auth/agreements")
+async def agree(request: web.Request) -> web.Response:
+    """Record that the account agreed to a text (CA-03 登录承诺): who, when, which version."""
+    account = auth.current_account(request)
+    body = await json_object(request)
+    text_id, version = body.get("text_id"), body.get("version")
+    if not isinstance(text_id, str) or not text_id or not isinstance(version, str) or not version:
+        raise field_error(
+            "/text_id",
+            "request.required",
+            "请提供text_id和version",
+            "text_id and version are required",
+        )
+    agreement = await Agreement.create(account=account, text_id=text_id[:64], version=version[:32])
+    return json_response(
+        {
+            "text_id": agreement.text_id,
+            "version": agreement.version,
+            "agreed_at": agreement.agreed_at.isoformat(),
+        },
+        status=201,
+    )

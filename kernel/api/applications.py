@@ -1,0 +1,239 @@
+"""Applications: create a draft, read, save, list, delete material, transitions, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from .. import access, auth, workflow
+from ..core import Kernel
+from ..db.models import APPLICANT_KINDS, Account, Application, AuditRecord
+from ..errors import field_error
+from ..idempotency import fingerprint, once
+from ..keys import KERNEL
+from ..masking import mask
+from .http import cursor, etag, if_match, json_object, json_response, page_limit
+
+routes = web.RouteTableDef()
+
+
+def _actor(request: web.Request) -> workflow.Actor:
+    account = auth.current_account(request)
+    token = request.get(auth.TOKEN)
+    return workflow.Actor(account, token.login_method if token else "password")
+
+
+def _id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit():
+        raise field_error("/path/id", "request.id", "申请编号无效", "Invalid application id")
+    return int(raw)
+
+
+async def represent(
+    kernel: Kernel, application: Application, account: Account, *, full: bool = True
+) -> dict[str, Any]:
+    """An application as its reader may see it, with the transitions open to that reader."""
+    process = kernel.process(application.process)
+    wf = process.workflows[application.workflow]
+    state = wf.state(application.state)
+    owner = await Account.get(id=application.owner_id)
+    open_steps = [
+        {"name": t.name, "title": t.title.as_dict(), "reply": t.reply}
+        for t in wf.leaving(application.state)
+        if set(account.roles) & set(t.roles)
+    ]
+    body = {
+        "id": application.id,
+        "process": application.process,
+        "workflow": application.workflow,
+        "matter": application.matter,
+        "state": application.state,
+        "state_title": state.title.as_dict(),
+        "version": application.version,
+        "owner": {"id": owner.id, "display_name": owner.display_name},
+        "region": application.region,
+        "created_at": application.created_at.isoformat(),
+        "updated_at": application.updated_at.isoformat(),
+        "submitted_at": application.submitted_at.isoformat() if application.submitted_at else None,
+        "transitions": open_steps,
+        "data": application.data,
+    }
+    return body if full else mask(body)
+
+
+@routes.post("/api/applications")
+async def create(request: web.Request) -> web.Response:
+    kernel = request.app[KERNEL]
+    actor = _actor(request)
+    raw = await request.read()
+    body = await json_object(request)
+    process = body.get("process")
+    if not isinstance(process, str):
+        raise field_error("/process", "request.required", "请选择办理的业务", "process is required")
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise field_error("/data", "request.object", "data应为对象", "data must be an object")
+
+    async def work() -> tuple[int, dict[str, Any]]:
+        application = await workflow.create(
+            kernel,
+            actor,
+            process,
+            workflow=body.get("workflow"),
+            matter=body.get("matter"),
+            data=data,
+        )
+        return 201, await represent(kernel, application, actor.account)
+
+    status, result, replayed = await once(
+        actor.account,
+        request.headers.get("Idempotency-Key"),
+        fingerprint(request.method, request.path, raw),
+        work,
+    )
+    headers = {**etag(result["version"]), "Location": f"/api/applications/{result['id']}"}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(result, status=status, headers=headers)
+
+
+@routes.get("/api/applications")
+async def list_applications(request: web.Request) -> web.Response:
+    """Applicants: their own. Reviewers: their queue (filter by process, state, region)."""
+    kernel = request.app[KERNEL]
+    account = auth.current_account(request)
+    limit, after = page_limit(request), cursor(request)
+    query = Application.all()
+    if account.kind in APPLICANT_KINDS:
+        query = query.filter(owner_id=account.id)
+    elif account.kind == "reviewer":
+        query = _scoped(query, account, request.query.get("process"))
+    for key in ("process", "state", "workflow", "matter"):
+        if key in request.query:
+            query = query.filter(**{key: request.query[key]})
+    if "region" in request.query:
+        query = query.filter(region__startswith=request.query["region"].rstrip("0"))
+    if after is not None:
+        query = query.filter(id__lt=after)
+    rows = await query.order_by("-id").limit(limit + 1)
+    items = [await represent(kernel, a, account, full=False) for a in rows[:limit]]
+    return json_response(
+        {"items": items, "next_cursor": rows[limit - 1].id if len(rows) > limit else None}
+    )
+
+
+def _scoped(query, account: Account, process: str | None):
+    from tortoise.expressions import Q
+
+    scopes = [s for s in account.scopes if not process or s.get("process") in (process, "*")]
+    if not scopes:
+        return query.filter(id=-1)
+    clauses = []
+    for scope in scopes:
+        clause = Q() if scope.get("process") == "*" else Q(process=scope["process"])
+        if scope.get("region"):
+            clause &= Q(region__startswith=scope["region"].rstrip("0") or scope["region"])
+        clauses.append(clause)
+    return query.filter(Q(*clauses, join_type="OR"))
+
+
+@routes.get("/api/applications/{id}")
+async def read(request: web.Request) -> web.Response:
+    account = auth.current_account(request)
+    application = await access.readable(account, _id(request))
+    body = await represent(request.app[KERNEL], application, account)
+    return json_response(body, headers=etag(application.version))
+
+
+@routes.put("/api/applications/{id}")
+async def save(request: web.Request) -> web.Response:
+    actor = _actor(request)
+    application = await access.readable(actor.account, _id(request))
+    version = if_match(request)
+    body = await json_object(request)
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise field_error("/data", "request.object", "data应为对象", "data must be an object")
+    saved = await workflow.save(actor, application, data, version)
+    result = await represent(request.app[KERNEL], saved, actor.account)
+    return json_response(result, headers=etag(saved.version))
+
+
+@routes.delete("/api/applications/{id}")
+async def delete_material(request: web.Request) -> web.Response:
+    actor = _actor(request)
+    application = await access.readable(actor.account, _id(request))
+    await workflow.delete_material(actor, application, if_match(request))
+    return web.Response(status=204)
+
+
+@routes.post("/api/applications/{id}/transitions/{name}")
+async def take_transition(request: web.Request) -> web.Response:
+    kernel = request.app[KERNEL]
+    actor = _actor(request)
+    application = await access.readable(actor.account, _id(request))
+    version = if_match(request)
+    body = await json_object(request) if request.can_read_body else {}
+    reply = body.get("reply")
+    if reply is not None and not isinstance(reply, str):
+        raise field_error("/reply", "request.string", "答复意见应为文本", "reply must be text")
+    moved, decision = await workflow.transition(
+        kernel, actor, application, request.match_info["name"], if_match=version, reply=reply
+    )
+    result = {
+        "application": await represent(kernel, moved, actor.account),
+        "decision": decision.as_dict(),
+    }
+    return json_response(result, headers=etag(moved.version))
+
+
+@routes.post("/api/applications/{id}/validate")
+async def validate_stored(request: web.Request) -> web.Response:
+    """Dry run of a transition on the stored document, with the server's own context."""
+    kernel = request.app[KERNEL]
+    actor = _actor(request)
+    application = await access.readable(actor.account, _id(request))
+    process = kernel.process(application.process)
+    wf = process.workflows[application.workflow]
+    name = request.query.get("transition")
+    steps = [t for t in wf.leaving(application.state) if not name or t.name == name]
+    if not steps:
+        raise field_error(
+            "/query/transition",
+            "request.transition",
+            "当前状态下没有该操作",
+            "No such transition from the current state",
+        )
+    decision = await workflow.evaluate(kernel, actor, application, steps[0])
+    return json_response(decision.as_dict())
+
+
+@routes.get("/api/applications/{id}/history")
+async def history(request: web.Request) -> web.Response:
+    account = auth.current_account(request)
+    application = await access.readable(account, _id(request))
+    records = (
+        await AuditRecord.filter(application_id=application.id)
+        .order_by("seq")
+        .prefetch_related("actor")
+    )
+    return json_response(
+        {
+            "items": [
+                {
+                    "seq": r.seq,
+                    "at": r.at.isoformat(),
+                    "action": r.action,
+                    "actor": r.actor.display_name,
+                    "transition": r.transition,
+                    "from": r.from_state,
+                    "to": r.to_state,
+                    "reply": r.reply,
+                    "decision": r.decision,
+                }
+                for r in records
+            ]
+        }
+    )

@@ -1,0 +1,140 @@
+"""The generic HTTP resources of the kernel: processes, dry-run validation, rules, health."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from aiohttp import web
+
+from ..core import Kernel, UnknownName
+from ..keys import KERNEL
+from ..problem import bad_request, problem
+from ..rules.facts import FactError
+
+routes = web.RouteTableDef()
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    kernel = request.app[KERNEL]
+    errors = {
+        path: [p.as_dict() for p in problems] for path, problems in kernel.rules.errors.items()
+    }
+    last = kernel.rules.last_refresh
+    return _json(
+        {
+            "status": "ok",
+            "rulesets": len(kernel.rules.names()),
+            "last_reload": last.isoformat() if last else None,
+            "reload_errors": errors,
+        }
+    )
+
+
+@routes.get("/api/processes")
+async def list_processes(request: web.Request) -> web.Response:
+    kernel = request.app[KERNEL]
+    return _json(
+        {
+            "items": [
+                {"name": p.name, "title": p.title.as_dict(), "version": p.version}
+                for p in kernel.processes.values()
+            ]
+        }
+    )
+
+
+@routes.get("/api/processes/{process}")
+async def get_process(request: web.Request) -> web.Response:
+    kernel = request.app[KERNEL]
+    try:
+        process = kernel.process(request.match_info["process"])
+    except UnknownName as exc:
+        return _not_found(str(exc))
+    return _json(process.as_dict())
+
+
+@routes.post("/api/processes/{process}/validate")
+async def validate(request: web.Request) -> web.Response:
+    """Dry run: the decision a submission would get now; nothing is stored."""
+    kernel: Kernel = request.app[KERNEL]
+    body = await _body(request)
+    if isinstance(body, web.Response):
+        return body
+    as_of = None
+    if "as_of" in body:
+        try:
+            as_of = dt.date.fromisoformat(str(body["as_of"]))
+        except ValueError:
+            return bad_request(
+                "/as_of",
+                "request.as_of",
+                "日期格式应为YYYY-MM-DD",
+                "as_of must be a date written YYYY-MM-DD",
+            )
+    try:
+        decision = kernel.validate(
+            request.match_info["process"],
+            body["document"],
+            workflow=body.get("workflow"),
+            matter=body.get("matter"),
+            transition=body.get("transition"),
+            context=body.get("context") or {},
+            as_of=as_of,
+        )
+    except UnknownName as exc:
+        return _not_found(str(exc))
+    except FactError as exc:
+        return bad_request("/document", "request.fact", "提交的数据无法校验", str(exc))
+    return _json(decision.as_dict())
+
+
+async def _body(request: web.Request) -> dict[str, Any] | web.Response:
+    try:
+        body = await request.json()
+    except ValueError:
+        return bad_request(
+            "/", "request.json", "请求体不是有效的JSON", "The body is not valid JSON"
+        )
+    if not isinstance(body, dict) or not isinstance(body.get("document"), dict):
+        return bad_request(
+            "/document",
+            "request.document",
+            "请提供document对象",
+            "The body needs a 'document' object",
+        )
+    if not isinstance(body.get("context", {}), dict):
+        return bad_request(
+            "/context", "request.context", "context应为对象", "'context' must be an object"
+        )
+    return body
+
+
+@routes.get("/api/rules")
+async def list_rules(request: web.Request) -> web.Response:
+    book = request.app[KERNEL].rules
+    items = []
+    for name in book.names():
+        loaded = book.get(name)
+        items.append(
+            {
+                "name": name,
+                "title": loaded.ruleset.title.as_dict(),
+                "version": loaded.version,
+                "sha256": loaded.ruleset.sha256,
+                "source": loaded.ruleset.path,
+                "rules": [r.id for r in loaded.ruleset.rules],
+                "history": [h.as_dict() for h in book.history(name)],
+            }
+        )
+    return _json({"items": items})
+
+
+def _not_found(detail: str) -> web.Response:
+    return problem(404, "not-found", "未找到", "Not found", detail=detail)

@@ -1,0 +1,62 @@
+"""The aiohttp application factory: one kernel and one rule watcher per app, nothing global."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pluggy
+from aiohttp import web
+
+from . import auth
+from .api import add_routes
+from .config import Config
+from .core import Kernel
+from .db import database
+from .errors import problem_middleware
+from .keys import CONFIG, KERNEL
+from .rules.watch import watch
+
+WATCH_READY = web.AppKey("watch_ready", asyncio.Event)
+
+
+def create_app(
+    config: Config | None = None, pm: pluggy.PluginManager | None = None
+) -> web.Application:
+    config = config or Config.from_env()
+    app = web.Application(
+        client_max_size=config.max_body_bytes,
+        middlewares=[problem_middleware, auth.auth_middleware],
+    )
+    add_routes(app)
+    app[CONFIG] = config
+    app[WATCH_READY] = asyncio.Event()
+
+    async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+        url = database.database_url(config.database_url, config.data_dir)
+        await database.migrate(url)  # idempotent: a new database gets its tables here
+        await database.close()
+        await database.connect(url)
+        yield
+        await database.close()
+
+    async def kernel_ctx(app: web.Application) -> AsyncIterator[None]:
+        kernel = Kernel.build(config, pm)
+        app[KERNEL] = kernel
+        yield
+        kernel.close()
+
+    async def watcher_ctx(app: web.Application) -> AsyncIterator[None]:
+        if not config.watch_rules:
+            yield
+            return
+        stop = asyncio.Event()
+        task = asyncio.create_task(watch(app[KERNEL].rules, stop, app[WATCH_READY]))
+        yield
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=2)
+
+    app.cleanup_ctx.extend([database_ctx, kernel_ctx, watcher_ctx])
+    return app

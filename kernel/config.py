@@ -1,0 +1,56 @@
+"""Settings from the environment, read once when an app or a command starts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The repository (or installed tree) that holds the built-in ``rules/`` and ``schemas/``.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Config:
+    rules_dir: Path = PROJECT_ROOT / "rules"
+    schemas_dir: Path = PROJECT_ROOT / "schemas"
+    data_dir: Path = PROJECT_ROOT / "data"
+    #: Load plugins from the ``govflow.plugins`` entry points (off: only explicit ones).
+    autoload_plugins: bool = True
+    #: Watch rule files and put edits in force without a restart.
+    watch_rules: bool = True
+    #: ``postgres://user@host:5432/db``; empty: SQLite file ``<data_dir>/govflow.sqlite3``.
+    database_url: str = ""
+    #: Bearer tokens expire this long after login.
+    token_ttl_minutes: int = 8 * 60
+    #: Request bodies larger than this are refused with 413 (uploads included).
+    max_body_bytes: int = 10 * 2**20
+    #: Notification senders: ``log`` (default), ``smtp``, ``sms``; comma-separated.
+    senders: str = "log"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "noreply@govflow.local"
+    sms_gateway_url: str = ""
+    #: Run the outbox worker inside the app (off in tests that drive it by hand).
+    outbox_worker: bool = True
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        default = cls()
+        return cls(
+            rules_dir=Path(env.get("GOVFLOW_RULES_DIR", default.rules_dir)).resolve(),
+            schemas_dir=Path(env.get("GOVFLOW_SCHEMAS_DIR", default.schemas_dir)).resolve(),
+            data_dir=Path(env.get("GOVFLOW_DATA_DIR", default.data_dir)).resolve(),
+            autoload_plugins=env.get("GOVFLOW_DISABLE_PLUGIN_AUTOLOAD", "") in ("", "0"),
+            watch_rules=env.get("GOVFLOW_WATCH_RULES", "1") not in ("", "0"),
+            database_url=env.get("GOVFLOW_DATABASE_URL", ""),
+            token_ttl_minutes=int(env.get("GOVFLOW_TOKEN_TTL_MINUTES", default.token_ttl_minutes)),
+            max_body_bytes=int(env.get("GOVFLOW_MAX_BODY_BYTES", default.max_body_bytes)),
+            senders=env.get("GOVFLOW_SENDERS", default.senders),
+            smtp_host=env.get("GOVFLOW_SMTP_HOST", default.smtp_host),
+            smtp_port=int(env.get("GOVFLOW_SMTP_PORT", default.smtp_port)),
+            smtp_sender=env.get("GOVFLOW_SMTP_SENDER", default.smtp_sender),
+            sms_gateway_url=env.get("GOVFLOW_SMS_GATEWAY_URL", ""),
+        )

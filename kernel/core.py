@@ -1,0 +1,175 @@
+"""The kernel assembled: plugins, processes, schemas and rules, with nothing global.
+
+``Kernel.build`` is what the app factory, the CLI and the tests call; everything a request
+needs hangs off the one object it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from . import clock
+from .config import Config
+from .decision import Decision
+from .manifest import load_manifest
+from .plugins import PluginError, make_plugin_manager
+from .process import Process
+from .rules.book import RuleBook, RuleSource
+from .rules.lint import FactFields, known_types, make_linter
+from .schemas import SchemaRegistry
+
+
+class UnknownName(LookupError):
+    """A process, workflow, matter or transition that does not exist."""
+
+
+@dataclass
+class Kernel:
+    config: Config
+    pm: pluggy.PluginManager
+    processes: dict[str, Process]
+    schemas: SchemaRegistry
+    rules: RuleBook
+
+    @classmethod
+    def build(
+        cls,
+        config: Config | None = None,
+        pm: pluggy.PluginManager | None = None,
+        *,
+        load_rules: bool = True,
+    ) -> Kernel:
+        """Load every plugin's process, its schemas and its rules (refusing broken ones)."""
+        config = config or Config.from_env()
+        pm = pm or make_plugin_manager(autoload=config.autoload_plugins)
+        processes = _processes(pm, config)
+        formats: dict[str, Any] = {}
+        for contributed in pm.hook.govflow_formats():
+            formats.update(contributed or {})
+        schema_dirs = [("common", config.schemas_dir / "common")]
+        schema_dirs += [(p.name, p.schemas_dir) for p in processes.values()]
+        schemas = SchemaRegistry.from_dirs([d for d in schema_dirs if d[1].is_dir()], formats)
+        kernel = cls(config, pm, processes, schemas, RuleBook([]))
+        sources = [
+            RuleSource(p.name, p.rules_dir, known_types(kernel.fact_fields(p.name) or {}))
+            for p in processes.values()
+        ]
+        kernel.rules = RuleBook(sources, lint=make_linter(kernel.fact_fields))
+        if load_rules:
+            kernel.rules.refresh()
+        return kernel
+
+    def close(self) -> None:
+        self.rules.close()
+        self.rules.engine.close()
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def process(self, name: str) -> Process:
+        try:
+            return self.processes[name]
+        except KeyError:
+            raise UnknownName(f"no process '{name}'") from None
+
+    def fact_fields(self, process: str) -> FactFields | None:
+        """Fields of each fact kind the process declares, from its schemas."""
+        found = self.processes.get(process)
+        if found is None or not found.facts:
+            return None
+        return {
+            kind: self.schemas.fields(self.schemas.resolve_id(ref, process))
+            for kind, ref in found.facts.items()
+        }
+
+    # -- the work ----------------------------------------------------------------------------
+
+    def facts(
+        self,
+        process: str,
+        workflow: str,
+        matter: str | None,
+        document: Mapping[str, Any],
+        context: Mapping[str, Any],
+    ) -> list[Mapping[str, Any]]:
+        """Every plugin's facts about one subject, for the rules engine."""
+        results = self.pm.hook.govflow_facts(
+            process=process, workflow=workflow, matter=matter, document=document, context=context
+        )
+        return [fact for facts in results if facts for fact in facts]
+
+    def validate(
+        self,
+        process: str,
+        document: Mapping[str, Any],
+        *,
+        workflow: str | None = None,
+        matter: str | None = None,
+        transition: str | None = None,
+        context: Mapping[str, Any] | None = None,
+        as_of: dt.date | None = None,
+    ) -> Decision:
+        """Schema, then the rulesets guarding ``transition``: every outcome at once.
+
+        Without a transition, the first one leaving the workflow's initial state (the
+        submission) is checked. Rules only see a document that passed its schema.
+        """
+        proc = self.process(process)
+        wf = self._workflow(proc, workflow, matter)
+        step = self._transition(wf, transition)
+        schema_id = proc.schema_for(wf.name, matter)
+        if schema_id is not None:
+            uri = self.schemas.resolve_id(schema_id, process)
+            violations = self.schemas.validate(uri, document)
+            if violations:
+                return Decision(as_of or clock.today(), (), tuple(violations))
+        ctx = {"transition": step.name, **(context or {})}
+        facts = self.facts(process, wf.name, matter, document, ctx)
+        return self.rules.evaluate(step.rulesets, facts, as_of)
+
+    def _workflow(self, proc: Process, workflow: str | None, matter: str | None):
+        if matter is not None:
+            try:
+                workflow = workflow or proc.matter(matter).workflow
+            except StopIteration:
+                raise UnknownName(f"process '{proc.name}' has no matter '{matter}'") from None
+        name = workflow or next(iter(proc.workflows))
+        if name not in proc.workflows:
+            raise UnknownName(f"process '{proc.name}' has no workflow '{name}'")
+        return proc.workflows[name]
+
+    def _transition(self, wf, transition: str | None):
+        if transition is None:
+            leaving = wf.leaving(wf.initial.name)
+            if not leaving:
+                raise UnknownName(f"workflow '{wf.name}' has no transition out of its start")
+            return leaving[0]
+        try:
+            return wf.transition(transition)
+        except StopIteration:
+            raise UnknownName(f"workflow '{wf.name}' has no transition '{transition}'") from None
+
+
+def _processes(pm: pluggy.PluginManager, config: Config) -> dict[str, Process]:
+    processes: dict[str, Process] = {}
+    for impl in pm.hook.govflow_processes.get_hookimpls():
+        for path in impl.function() or ():
+            process = load_manifest(
+                Path(path),
+                rules_root=config.rules_dir,
+                schemas_root=config.schemas_dir,
+                plugin=impl.plugin_name,
+            )
+            if process.name in processes:
+                raise PluginError(f"two plugins provide process '{process.name}'")
+            processes[process.name] = process
+    for process in processes.values():
+        missing = [r for r in process.requires if r not in processes]
+        if missing:
+            raise PluginError(f"process '{process.name}' requires {missing}, not installed")
+    return processes

@@ -1,0 +1,49 @@
+"""Connecting to the database: SQLite under the data directory, or ``GOVFLOW_DATABASE_URL``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+
+MODELS = "kernel.db.models"
+MIGRATIONS = "kernel.db.migrations"
+
+
+def database_url(url: str | None, data_dir: Path) -> str:
+    """The configured URL, else a SQLite file under the data directory (created on start)."""
+    if url:
+        return url
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite://{data_dir / 'govflow.sqlite3'}"
+
+
+def tortoise_config(url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "govflow": {
+                "models": [MODELS],
+                "default_connection": "default",
+                "migrations": MIGRATIONS,
+            }
+        },
+        "use_tz": True,
+        "timezone": "Asia/Shanghai",
+    }
+
+
+async def connect(url: str) -> None:
+    await Tortoise.init(config=tortoise_config(url))
+
+
+async def migrate(url: str) -> None:
+    """Bring the schema up to date; existing data is kept (tortoise's migration executor)."""
+    from tortoise.migrations.api.migrate import migrate as run_migrations
+
+    await run_migrations(config=tortoise_config(url))
+
+
+async def close() -> None:
+    await Tortoise.close_connections()

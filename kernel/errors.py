@@ -1,0 +1,117 @@
+"""Errors a request can end in, each answered as RFC 9457 problem+json in Chinese and English.
+
+Handlers raise these; ``problem_middleware`` turns them into responses, so no handler builds
+an error body by hand and every error names its field and rule the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from aiohttp import web
+
+from .decision import Outcome
+from .problem import problem
+from .rules.model import Text
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    status = 400
+    code = "bad-request"
+    title = Text("请求无效", "Bad request")
+
+    def __init__(self, detail: str = "", violations: Iterable[Outcome] = (), **extra) -> None:
+        super().__init__(detail or self.title.en)
+        self.detail = detail
+        self.violations = list(violations)
+        self.extra = extra
+
+    def response(self) -> web.Response:
+        return problem(
+            self.status,
+            self.code,
+            self.title.zh,
+            self.title.en,
+            detail=self.detail or None,
+            violations=self.violations,
+            **self.extra,
+        )
+
+
+def field_error(field: str, rule: str, zh: str, en: str) -> ApiError:
+    """A request field that breaks a rule of the API itself (not of the process)."""
+    return BadRequest(
+        en, [Outcome(rule=rule, kind="violation", message=Text(zh, en), fields=(field,))]
+    )
+
+
+class BadRequest(ApiError):
+    pass
+
+
+class Unauthorized(ApiError):
+    status, code, title = 401, "unauthorized", Text("请先登录", "Log in first")
+
+
+class Forbidden(ApiError):
+    status, code, title = 403, "forbidden", Text("没有权限办理该事项", "Not allowed")
+
+
+class NotFound(ApiError):
+    status, code, title = 404, "not-found", Text("未找到", "Not found")
+
+
+class Conflict(ApiError):
+    status, code, title = (
+        409,
+        "conflict",
+        Text("数据已被修改，请刷新后重试", "Changed by someone else: reload and try again"),
+    )
+
+
+class PreconditionRequired(ApiError):
+    status, code, title = (
+        428,
+        "precondition-required",
+        Text("请在If-Match中提供版本号", "Send the version in If-Match"),
+    )
+
+
+class Unprocessable(ApiError):
+    status, code, title = (
+        422,
+        "violations",
+        Text("提交的内容不符合要求，请按以下提示修改", "The submission breaks the rules listed"),
+    )
+
+
+class TooManyRequests(ApiError):
+    status, code, title = (
+        429,
+        "too-many-requests",
+        Text("尝试次数过多，请稍后再试", "Too many attempts: try again later"),
+    )
+
+
+class PayloadTooLarge(ApiError):
+    status, code, title = 413, "too-large", Text("提交的内容过大", "The request is too large")
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return exc.response()
+    except web.HTTPRequestEntityTooLarge as exc:
+        return PayloadTooLarge(f"at most {exc.max_size} bytes").response()
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return problem(exc.status, f"http-{exc.status}", exc.reason, exc.reason)

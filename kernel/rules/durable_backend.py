@@ -1,0 +1,223 @@
+"""The durable_rules back end: the only module that imports durable_rules.
+
+durable_rules 2.0.28 is unmaintained C; it is safe only in the subset that
+``shared/notes/durable-rules.md`` verified, and this module keeps to it:
+
+* one ``Engine`` (a host) per app, with the background timer threads turned off (§3.8);
+* every compiled rule starts with the trigger fact, asserted last (§3.1), and an ``_end`` rule
+  matches the trigger alone so ``delete_state`` never meets a session without an action (§3.3);
+* one fresh session per evaluation, deleted afterwards; evaluations serialised by a lock, so
+  never more than one live session (§3.4) and no sid-hash collision can matter;
+* facts asserted one at a time with their index as ``id`` (§3.5, §3.7);
+* every condition scoped by a ``kind`` test (§3.2); cross-fact references only by equality and
+  never inside ``$or`` (§3.6, enforced by the compiler); no ``$s``, ``$div`` or regex (§3.9,
+  §2.4: ``matches`` is computed in Python);
+* field names checked for collisions of the engine's 32-bit FNV-1a name hash (§3.12) and the
+  number of properties per fact bounded;
+* replaced rulesets are deleted from the C core so reloads do not grow memory (§3.14, §5).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import durable_rules_engine
+from durable.engine import Host, MessageNotHandledException
+
+from .model import AllOf, AnyOf, Expr, Pattern, Ref, Rule, RuleSet, Test
+from .problems import Problem
+
+TRIGGER = {"kind": "$eval"}
+MAX_PROPERTIES = 250  # the engine refuses a fact with more than 254 (notes §3.12)
+FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 16777619
+
+
+def fnv1a32(name: str) -> int:
+    """The engine's hash of a property name (json.c ``getStringAndHash``)."""
+    value = FNV_OFFSET
+    for byte in name.encode("utf-8"):
+        # The C code xors a signed char: bytes >= 0x80 are sign-extended.
+        value ^= byte if byte < 0x80 else (byte - 256) & 0xFFFFFFFF
+        value = (value * FNV_PRIME) & 0xFFFFFFFF
+    return value
+
+
+def check(ruleset: RuleSet) -> list[Problem]:
+    """What in ``ruleset`` the engine cannot hold safely (beyond what the compiler refuses)."""
+    problems = []
+    names = {"kind", "id", "sid"}
+    for kind, fields in ruleset.shape.items():
+        if len(fields) + 3 > MAX_PROPERTIES:
+            problems.append(
+                Problem(
+                    ruleset.path,
+                    1,
+                    "too-many-fields",
+                    f"rules look at {len(fields)} fields of fact '{kind}'; the engine holds at "
+                    f"most {MAX_PROPERTIES - 3}",
+                )
+            )
+        for field in fields:
+            names.add(field)
+            names.update(field.split("."))
+    seen: dict[int, str] = {}
+    for name in sorted(names):
+        other = seen.setdefault(fnv1a32(name), name)
+        if other != name:
+            problems.append(
+                Problem(
+                    ruleset.path,
+                    1,
+                    "hash-collision",
+                    f"field names '{other}' and '{name}' look the same to the engine "
+                    "(32-bit name hash); rename one",
+                )
+            )
+    return problems
+
+
+class _QuietHost(Host):
+    """A Host without the dispatcher and timer threads (notes §3.8)."""
+
+    def _run(self) -> None:
+        pass
+
+
+class Engine:
+    """The app's durable_rules host. Evaluations are serialised; each leaves nothing behind."""
+
+    def __init__(self) -> None:
+        self._host = _QuietHost()
+        self._lock = threading.Lock()
+        self._names = itertools.count()
+        self._sids = itertools.count()
+
+    def load(self, ruleset: RuleSet) -> CompiledRuleSet:
+        """Register ``ruleset`` under a fresh engine name (names cannot be replaced)."""
+        return CompiledRuleSet(self, ruleset, f"{ruleset.name}#{next(self._names)}")
+
+    def close(self) -> None:
+        with self._lock:
+            for name in list(self._host._ruleset_directory):
+                self._delete(name)
+
+    def _delete(self, name: str) -> None:
+        ruleset = self._host._ruleset_directory.pop(name, None)
+        if ruleset is not None:
+            self._host._ruleset_list.remove(ruleset)
+            durable_rules_engine.delete_ruleset(ruleset._handle)
+
+
+class CompiledRuleSet:
+    """One ruleset registered in the engine."""
+
+    def __init__(self, engine: Engine, ruleset: RuleSet, name: str) -> None:
+        self.ruleset = ruleset
+        self._engine, self._name = engine, name
+        self._hits: list[str] = []
+        spec: dict[str, Any] = {}
+        keys = {(k.kind, k.field, k.pattern): k.key for k in ruleset.match_keys}
+        for rule in ruleset.rules:
+            for i, alt in enumerate(rule.alternatives):
+                conditions = [{"trg": dict(TRIGGER)}, *_conditions(alt.patterns, keys)]
+                spec[f"{rule.id}|{i}"] = {"all": conditions, "run": self._action(rule)}
+        spec["_end"] = {"all": [{"trg": dict(TRIGGER)}], "run": self._action(None)}
+        with engine._lock:
+            engine._host.register_rulesets({name: spec})
+
+    def _action(self, rule: Rule | None):
+        hits = self._hits
+
+        def run(c):  # exactly one positional parameter (notes §3.10)
+            if rule is not None:
+                hits.append(rule.id)
+
+        return run
+
+    def evaluate(self, facts: Iterable[dict[str, Any]]) -> set[str]:
+        """Ids of the rules that hold for ``facts`` (already projected)."""
+        engine = self._engine
+        with engine._lock:
+            sid = f"e{next(engine._sids)}"
+            host = engine._host
+            self._hits.clear()
+            state = None
+            try:
+                for n, fact in enumerate(facts):
+                    with contextlib.suppress(MessageNotHandledException):  # nobody looks at it
+                        host.assert_fact(self._name, {**fact, "sid": sid, "id": n})
+            finally:
+                try:
+                    state = host.assert_fact(self._name, {**TRIGGER, "sid": sid, "id": "trg"})
+                finally:
+                    host.delete_state(self._name, sid)
+            hits = set(self._hits)
+        if state and "exception" in state:
+            raise RuntimeError(f"rule action failed: {state['exception']}")
+        return hits
+
+    def close(self) -> None:
+        """Free the C ruleset; called once no evaluation uses it any more."""
+        with self._engine._lock:
+            self._engine._delete(self._name)
+
+
+MatchKeys = dict[tuple[str, str, str], str]
+
+
+def _conditions(patterns: tuple[Pattern, ...], keys: MatchKeys) -> list[dict[str, Any]]:
+    aliases = {p.alias: f"a{j}" for j, p in enumerate(patterns) if not p.negated}
+    conditions = []
+    for j, pattern in enumerate(patterns):
+        tests: list[dict[str, Any]] = [{"kind": pattern.kind}]
+        if pattern.test is not None:
+            expr = pattern.test
+            items = expr.items if isinstance(expr, AllOf) else (expr,)
+            context = _Scope(pattern.kind, aliases, keys)
+            tests.extend(context.expr(item) for item in items)
+        cond = tests[0] if len(tests) == 1 else {"$and": tests}
+        key = f"n{j}$not" if pattern.negated else aliases[pattern.alias]
+        conditions.append({key: cond})
+    return conditions
+
+
+class _Scope:
+    """What a test needs to be written for the engine: its fact kind, aliases, match keys."""
+
+    def __init__(self, kind: str, aliases: dict[str, str], keys: MatchKeys) -> None:
+        self.kind, self.aliases, self.keys = kind, aliases, keys
+
+    def expr(self, expr: Expr) -> dict[str, Any]:
+        if isinstance(expr, AllOf):
+            return {"$and": [self.expr(e) for e in expr.items]}
+        if isinstance(expr, AnyOf):
+            return {"$or": [self.expr(e) for e in expr.items]}
+        return self.test(expr)
+
+    def test(self, test: Test) -> dict[str, Any]:
+        f, v = test.field, test.value
+        absent = {"$nex": {f: 1}}
+        if isinstance(v, Ref):
+            return {f: {self.aliases[v.alias]: v.field}}
+        match test.op:
+            case "equals":
+                return {f: v}
+            case "not_equals":
+                return {"$or": [{"$neq": {f: v}}, absent]}
+            case "in":
+                return {"$or": [{f: x} for x in v]}
+            case "not_in":
+                return {"$or": [{"$and": [{"$neq": {f: x}} for x in v]}, absent]}
+            case "lt" | "lte" | "gt" | "gte":
+                return {f"${test.op}": {f: v}}
+            case "matches":
+                return {self.keys[(self.kind, f, v)]: True}
+            case "exists":
+                return {"$ex": {f: 1}}
+            case "absent":
+                return absent
+        raise ValueError(f"no engine form for operator {test.op!r}")  # pragma: no cover

@@ -1,0 +1,1 @@
+"""govflow's built-in processes, each a plugin registered through ``govflow.plugins``."""

@@ -1,0 +1,100 @@
+"""Fixtures: a kernel per module, a fresh database and data folder per test, editable rules.
+
+Set ``GOVFLOW_TEST_DATABASE_URL=postgres://user@host:port/postgres`` to run every database test
+on PostgreSQL instead of SQLite: each test then gets its own database, cloned from a migrated
+template (``.ci/run`` does this). Without it, PostgreSQL-only tests are skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from kernel.config import PROJECT_ROOT, Config
+from kernel.core import Kernel
+from kernel.db import database
+
+PG_URL = os.environ.get("GOVFLOW_TEST_DATABASE_URL", "")
+
+requires_postgres = pytest.mark.skipif(
+    not PG_URL,
+    reason="PostgreSQL test: set GOVFLOW_TEST_DATABASE_URL=postgres://… to run it (.ci/run does)",
+)
+
+
+def _with_db(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+async def _pg_admin(statements: list[str]) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database to copy: a SQLite file, or a PostgreSQL template database."""
+    if PG_URL:
+        name = f"govflow_tmpl_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_pg_admin([f'CREATE DATABASE "{name}"']))
+        url = _with_db(PG_URL, name)
+    else:
+        url = f"sqlite://{tmp_path_factory.mktemp('template') / 'template.sqlite3'}"
+
+    async def prepare() -> None:
+        await database.migrate(url)
+        await database.close()
+
+    asyncio.run(prepare())
+    yield url
+    if PG_URL:
+        asyncio.run(_pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
+
+
+@pytest.fixture
+def database_url(db_template: str, tmp_path: Path) -> str:
+    """A fresh, migrated database for one test."""
+    if not PG_URL:
+        target = tmp_path / "govflow.sqlite3"
+        shutil.copy(db_template.removeprefix("sqlite://"), target)
+        yield f"sqlite://{target}"
+        return
+    name = f"govflow_t_{uuid.uuid4().hex[:10]}"
+    template = db_template.rsplit("/", 1)[1]
+    asyncio.run(_pg_admin([f'CREATE DATABASE "{name}" TEMPLATE "{template}"']))
+    yield _with_db(PG_URL, name)
+    asyncio.run(_pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    kernel = Kernel.build(Config(watch_rules=False))
+    yield kernel
+    kernel.close()
+
+
+@pytest.fixture
+def rules_dir(tmp_path: Path) -> Path:
+    """A copy of the repository's rules that a test may edit."""
+    target = tmp_path / "rules"
+    shutil.copytree(PROJECT_ROOT / "rules", target)
+    return target
+
+
+@pytest.fixture
+def config(rules_dir: Path, tmp_path: Path, database_url: str) -> Config:
+    return Config(
+        rules_dir=rules_dir, data_dir=tmp_path / "data", database_url=database_url,
+        outbox_worker=False,
+    )

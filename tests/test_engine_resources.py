@@ -1,0 +1,62 @@
+"""The engine's C core stays within its limits however long the service runs."""
+
+from __future__ import annotations
+
+import resource
+
+from kernel.rules.book import RuleBook, RuleSource
+from kernel.rules.compiler import compile_text
+from kernel.rules.durable_backend import Engine
+from kernel.rules.facts import project
+
+RULES = """
+title: {zh: 测试, en: Test}
+rules:
+  - id: t.a.one
+    kind: violation
+    message: {zh: 一, en: one}
+    when:
+      all:
+        - {fact: app, as: app, where: [{field: code, exists: true}]}
+        - none: {fact: licence, where: [{field: code, equals: {ref: app.code}}]}
+"""
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def test_far_more_evaluations_than_the_engines_1024_live_sessions():
+    ruleset = compile_text(RULES, path="x.yaml", process="t", name="t.x")
+    engine = Engine()
+    try:
+        compiled = engine.load(ruleset)
+        fires = project(ruleset, [{"kind": "app", "code": "A"}])
+        silent = project(ruleset, [{"kind": "app", "code": "A"}, {"kind": "licence", "code": "A"}])
+        for _ in range(1500):
+            assert compiled.evaluate(fires) == {"t.a.one"}
+            assert compiled.evaluate(silent) == set()
+        baseline = rss_mb()
+        for _ in range(20_000):
+            compiled.evaluate(fires)
+        assert rss_mb() - baseline < 5, "memory grows with evaluations"
+    finally:
+        engine.close()
+
+
+def test_reloads_free_the_replaced_engine_rulesets(tmp_path):
+    folder = tmp_path / "rules" / "t"
+    folder.mkdir(parents=True)
+    book = RuleBook([RuleSource("t", folder)])
+    try:
+        for n in range(60):
+            (folder / "x.yaml").write_text(
+                RULES.replace("message: {zh: 一", f"message: {{zh: 第{n}版")
+            )
+            report = book.refresh()
+            assert report.loaded == ["t.x"] and not report.problems
+        assert book.get("t.x").version == 60
+        assert len(book.engine._host._ruleset_list) == 1  # only the version in force is held
+    finally:
+        book.close()

@@ -1,0 +1,152 @@
+"""Policy staff edit rule files under a running service: good edits serve, bad ones never do."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from kernel.app import WATCH_READY, create_app
+
+DOCUMENT = {
+    "matter": "reissue",
+    "unit_name": "某某市机关事务管理局",
+    "uscc": "1110000000004JUR69",
+    "handler": "张三",
+    "handler_mobile": "13800138000",
+    "reason": "证书遗失",
+}
+CONTEXT = {
+    "unit": {"certificate_validity": "long_term"},
+    "login_method": "qr_image",
+    "commitment": {"version": "2024-01"},
+}
+
+
+async def decide(client) -> dict:
+    response = await client.post(
+        "/api/processes/codeassign/validate", json={"document": DOCUMENT, "context": CONTEXT}
+    )
+    assert response.status == 200
+    return await response.json()
+
+
+async def eventually(check, seconds: float = 2.0):
+    """Poll ``check`` until it returns a truthy value, within the 2 s the issue allows."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = await check()
+        if result or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(0.05)
+
+
+NEW_RULE = """
+  - id: codeassign.reason.too-short
+    kind: violation
+    message: {zh: 申请理由过于简单, en: The reason is too short}
+    when:
+      all:
+        - fact: application
+          where: [{field: matter, equals: reissue}]
+        - fact: unit
+          where: [{field: certificate_validity, equals: long_term}]
+"""
+
+
+@pytest.fixture
+async def client(aiohttp_client, config):
+    app = create_app(config)
+    client = await aiohttp_client(app)
+    await asyncio.wait_for(app[WATCH_READY].wait(), 5)
+    return client
+
+
+def rules_in(decision: dict) -> set[str]:
+    return {o["rule"] for o in decision["outcomes"]}
+
+
+async def test_an_edited_rule_is_in_force_within_two_seconds(client, rules_dir: Path):
+    assert rules_in(await decide(client)) == set()
+    submit = rules_dir / "codeassign" / "submit.yaml"
+    started = time.monotonic()
+    submit.write_text(submit.read_text("utf-8") + NEW_RULE, "utf-8")
+
+    async def reloaded():
+        return "codeassign.reason.too-short" in rules_in(await decide(client))
+
+    assert await eventually(reloaded)
+    assert time.monotonic() - started < 2.0
+    decision = await decide(client)
+    assert decision["rulesets"][0]["version"] == 2
+    assert decision["outcomes"][0]["source"].startswith("rules/codeassign/submit.yaml:")
+
+
+async def test_a_broken_file_is_reported_and_the_previous_version_keeps_serving(
+    client, rules_dir: Path
+):
+    submit = rules_dir / "codeassign" / "submit.yaml"
+    good = submit.read_text("utf-8")
+    before = await decide(client)
+    submit.write_text(good.replace("kind: violation", "kind: vilation", 1), "utf-8")
+
+    async def reported():
+        health = await (await client.get("/healthz")).json()
+        return health["reload_errors"].get("rules/codeassign/submit.yaml")
+
+    errors = await eventually(reported)
+    assert errors, "the broken file was not reported"
+    assert errors[0]["line"] > 1 and "vilation" in errors[0]["message"]
+    after = await decide(client)
+    assert after["rulesets"] == before["rulesets"]  # same version, same hash
+
+    submit.write_text(good + NEW_RULE, "utf-8")  # fixed: the error clears, the edit serves
+
+    async def recovered():
+        health = await (await client.get("/healthz")).json()
+        return not health["reload_errors"] and "codeassign.reason.too-short" in rules_in(
+            await decide(client)
+        )
+
+    assert await eventually(recovered)
+
+
+async def test_an_edit_that_fails_its_own_cases_is_refused(client, rules_dir: Path):
+    submit = rules_dir / "codeassign" / "submit.yaml"
+    # Dropping the counter-only rule breaks the case that expects it.
+    text = submit.read_text("utf-8").replace("in: [initial, extension]", "in: [extension]")
+    submit.write_text(text, "utf-8")
+
+    async def reported():
+        health = await (await client.get("/healthz")).json()
+        return health["reload_errors"].get("rules/codeassign/submit.yaml")
+
+    errors = await eventually(reported)
+    assert errors and errors[0]["code"] == "case-failed"
+    assert "codeassign.matter.counter-only" in errors[0]["message"]
+    rules = await (await client.get("/api/rules")).json()
+    assert rules["items"][0]["version"] == 1
+
+
+async def test_adding_and_removing_a_rule_file(client, rules_dir: Path):
+    extra = rules_dir / "codeassign" / "extra.yaml"
+    extra.write_text(
+        "title: {zh: 附加, en: Extra}\nrules:" + NEW_RULE.replace("reason.too-short", "extra.one"),
+        "utf-8",
+    )
+
+    async def names():
+        return {r["name"] for r in (await (await client.get("/api/rules")).json())["items"]}
+
+    async def added():
+        return "codeassign.extra" in await names()
+
+    assert await eventually(added)
+    extra.unlink()
+
+    async def removed():
+        return "codeassign.extra" not in await names()
+
+    assert await eventually(removed)

@@ -1,0 +1,172 @@
+"""Rule files: what policy staff are told when one is wrong, and what a rule means."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from kernel.rules import reference
+from kernel.rules.compiler import compile_text
+from kernel.rules.durable_backend import Engine, check, fnv1a32
+from kernel.rules.facts import FactError, project
+from kernel.rules.problems import RuleFileError
+
+
+def compile_yaml(text: str):
+    return compile_text(text, path="rules/t/x.yaml", process="t", name="t.x")
+
+
+def problems_of(text: str) -> list[tuple[int, str]]:
+    with pytest.raises(RuleFileError) as info:
+        compile_yaml(text)
+    return [(p.line, p.code) for p in info.value.problems]
+
+
+RULE = """
+title: {zh: 测试, en: Test}
+rules:
+  - id: t.a.one
+    kind: violation
+    message: {zh: 一, en: one}
+    when:
+      fact: app
+      where:
+        - {field: age, gte: 18}
+"""
+
+
+def test_every_problem_of_a_file_is_reported_with_its_line():
+    text = """
+title: {zh: 测试, en: Test}
+rules:
+  - id: t.a.one
+    kind: violation
+    message: {zh: 一, en: one}
+    when:
+      fact: app
+      where:
+        - {field: age, gte: eighteen}
+  - id: t.a.one
+    kind: notice
+    message: {zh: 二, en: two}
+    effective_from: 2025-02-30
+    when:
+      fact: app
+      where:
+        - {field: code, matches: "^(a+)+$"}
+        - {field: age, equals: true}
+"""
+    assert sorted(problems_of(text)) == [
+        (10, "comparison"),
+        (11, "duplicate-id"),
+        (14, "dates"),
+        (18, "regex"),
+        (19, "type-conflict"),
+    ]
+
+
+def test_a_schema_error_names_the_line_of_the_bad_value():
+    text = RULE.replace("kind: violation", "kind: warning")
+    [(line, code)] = problems_of(text)
+    assert (line, code) == (5, "schema")
+
+
+def test_yaml_syntax_errors_and_duplicate_keys_have_lines():
+    assert problems_of("title: {zh: a\nrules: [") == [(2, "yaml")]
+    assert problems_of(RULE + "    kind: notice\n") == [(11, "yaml")]
+
+
+def test_references_must_name_an_earlier_fact_and_stay_out_of_any():
+    text = """
+title: {zh: 测试, en: Test}
+rules:
+  - id: t.a.one
+    kind: violation
+    message: {zh: 一, en: one}
+    when:
+      all:
+        - fact: unit
+          where: [{field: code, equals: {ref: app.code}}]
+        - fact: app
+          as: app
+          where:
+            - any:
+                - {field: code, equals: {ref: app.code}}
+"""
+    assert sorted(problems_of(text)) == [(10, "reference"), (15, "unsafe-reference")]
+
+
+def test_reserved_engine_fields_are_refused():
+    assert problems_of(RULE.replace("field: age", "field: sid")) == [(10, "reserved-field")]
+
+
+def test_rules_in_force_follow_their_dates():
+    ruleset = compile_yaml(
+        RULE.replace(
+            "    when:",
+            "    effective_from: 2025-01-01\n    effective_until: 2025-12-31\n    when:",
+        )
+    )
+    rule = ruleset.rules[0]
+    assert not rule.in_force(dt.date(2024, 12, 31))
+    assert rule.in_force(dt.date(2025, 1, 1)) and rule.in_force(dt.date(2025, 12, 31))
+    assert not rule.in_force(dt.date(2026, 1, 1))
+
+
+def test_any_expands_to_alternatives_and_the_rule_fires_once():
+    text = """
+title: {zh: 测试, en: Test}
+rules:
+  - id: t.a.one
+    kind: violation
+    message: {zh: 一, en: one}
+    when:
+      any:
+        - {fact: app, where: [{field: age, lt: 18}]}
+        - {fact: app, where: [{field: guardian, absent: true}]}
+"""
+    ruleset = compile_yaml(text)
+    assert len(ruleset.rules[0].alternatives) == 2
+    engine = Engine()
+    try:
+        compiled = engine.load(ruleset)
+        facts = project(ruleset, [{"kind": "app", "age": 10}])
+        assert compiled.evaluate(facts) == {"t.a.one"} == reference.fired(ruleset, facts)
+    finally:
+        engine.close()
+
+
+def test_facts_carry_only_known_fields_with_their_types():
+    ruleset = compile_yaml(RULE)
+    [fact] = project(ruleset, [{"kind": "app", "age": "18", "name": "x", "other": 1}])
+    assert fact == {"kind": "app"}  # a text age is missing, unknown fields are dropped
+    [fact] = project(ruleset, [{"kind": "app", "age": True}])
+    assert fact == {"kind": "app"}  # a boolean is not a number
+    assert project(ruleset, [{"kind": "elsewhere", "age": 3}]) == []
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 2**60, "x" * 70_000])
+def test_values_the_engine_cannot_hold_are_refused_not_mangled(value):
+    text = RULE if not isinstance(value, str) else RULE.replace("gte: 18", "equals: x")
+    with pytest.raises(FactError):
+        project(compile_yaml(text), [{"kind": "app", "age": value}])
+
+
+def test_field_names_that_collide_in_the_engines_hash_are_refused():
+    assert fnv1a32("f6059") == fnv1a32("f264602")  # the pair from notes §3.12
+    text = RULE.replace(
+        "field: age, gte: 18", "field: f6059, gte: 18}\n        - {field: f264602, exists: true"
+    )
+    ruleset = compile_yaml(text)
+    assert [p.code for p in check(ruleset)] == ["hash-collision"]
+
+
+def test_the_rule_file_schema_is_valid_json_schema():
+    from jsonschema import Draft202012Validator
+
+    from kernel.rules.compiler import ruleset_schema
+
+    Draft202012Validator.check_schema(ruleset_schema())
+    assert json.dumps(ruleset_schema())

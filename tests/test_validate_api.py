@@ -1,0 +1,131 @@
+"""Dry-run validation over HTTP: every problem at once, named, in Chinese and English."""
+
+from __future__ import annotations
+
+import pytest
+
+from kernel.app import create_app
+
+DOCUMENT = {
+    "matter": "change",
+    "unit_name": "某某市机关事务管理局",
+    "uscc": "1110000000004JUR69",
+    "handler": "张三",
+    "handler_mobile": "+86 138-0013-8000",
+    "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
+}
+READY = {
+    "unit": {"certificate_validity": "long_term"},
+    "login_method": "qr_image",
+    "commitment": {"version": "2024-01"},
+}
+
+
+@pytest.fixture
+async def client(aiohttp_client, config):
+    return await aiohttp_client(create_app(config))
+
+
+async def validate(client, body, process="codeassign"):
+    response = await client.post(f"/api/processes/{process}/validate", json=body)
+    return response.status, await response.json()
+
+
+async def test_a_complete_application_may_be_submitted(client):
+    status, decision = await validate(client, {"document": DOCUMENT, "context": READY})
+    assert status == 200
+    assert decision["ok"] is True and decision["outcomes"] == []
+    [used] = decision["rulesets"]
+    assert used["name"] == "codeassign.submit" and len(used["sha256"]) == 64
+
+
+async def test_schema_problems_are_all_listed_with_field_pointers_and_titles(client):
+    document = {"matter": "change", "uscc": "1110000000004JUR6X", "handler_mobile": "1380013800"}
+    status, decision = await validate(client, {"document": document})
+    assert status == 200 and decision["ok"] is False
+    found = {(o["fields"][0], o["rule"]): o["message"] for o in decision["outcomes"]}
+    assert set(found) == {
+        ("/unit_name", "schema.required"),
+        ("/handler", "schema.required"),
+        ("/change_items", "schema.required"),
+        ("/uscc", "format.uscc.check-digit"),
+        ("/handler_mobile", "format.mobile-cn.length"),
+    }
+    assert found[("/unit_name", "schema.required")] == {
+        "zh": "请填写单位名称",
+        "en": "Unit name is required",
+    }
+    assert found[("/handler_mobile", "format.mobile-cn.length")]["zh"].startswith(
+        "经办人手机号码："
+    )
+    assert decision["rulesets"] == []  # rules only ever see a document that passed its schema
+
+
+async def test_rule_outcomes_carry_basis_parameters_and_source(client):
+    context = {"unit": {"certificate_validity": "fixed"}, "login_method": "password"}
+    _, decision = await validate(client, {"document": DOCUMENT, "context": context})
+    by_rule = {o["rule"]: o for o in decision["outcomes"]}
+    assert set(by_rule) == {
+        "codeassign.login.commitment",
+        "codeassign.login.qr-image",
+        "codeassign.attachments.application-form",
+        "codeassign.attachments.change-approval",
+    }
+    form = by_rule["codeassign.attachments.application-form"]
+    assert form["kind"] == "requirement" and form["requirement"] == "attachment"
+    assert form["params"]["attachment_type"] == "application_form"
+    assert form["basis"]["document"].startswith("机关群团")
+    assert form["source"].startswith("rules/codeassign/submit.yaml:")
+
+
+async def test_counter_only_matters_are_told_to_come_in_person(client):
+    document = {**DOCUMENT, "matter": "initial"}
+    del document["change_items"]
+    _, decision = await validate(
+        client, {"document": document, "matter": "initial", "context": READY}
+    )
+    assert [o["rule"] for o in decision["outcomes"]] == ["codeassign.matter.counter-only"]
+    assert "现场办理" in decision["outcomes"][0]["message"]["zh"]
+
+
+async def test_the_rules_in_force_on_a_past_date_can_be_replayed(client):
+    _, decision = await validate(
+        client, {"document": DOCUMENT, "context": READY, "as_of": "2020-01-01"}
+    )
+    assert decision["as_of"] == "2020-01-01"
+    status, bad = await validate(client, {"document": DOCUMENT, "as_of": "yesterday"})
+    assert status == 400 and bad["violations"][0]["fields"] == ["/as_of"]
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        (b"not json", "/"),
+        (b"[]", "/document"),
+        (b'{"document": 1}', "/document"),
+        (b'{"document": {}, "context": []}', "/context"),
+    ],
+)
+async def test_unreadable_requests_get_problem_json_naming_the_field(client, body, pointer):
+    response = await client.post("/api/processes/codeassign/validate", data=body)
+    assert response.status == 400
+    assert response.content_type == "application/problem+json"
+    problem = await response.json()
+    assert problem["violations"][0]["fields"] == [pointer]
+    assert problem["title_zh"] and problem["violations"][0]["message"]["zh"]
+
+
+async def test_unknown_process_or_transition_is_404(client):
+    status, problem = await validate(client, {"document": {}}, process="nosuch")
+    assert status == 404 and "nosuch" in problem["detail"]
+    status, problem = await validate(client, {"document": DOCUMENT, "transition": "fly"})
+    assert status == 404 and "fly" in problem["detail"]
+
+
+async def test_processes_describe_states_with_chinese_labels(client):
+    response = await client.get("/api/processes/codeassign")
+    process = await response.json()
+    states = {s["name"]: s["title"]["zh"] for s in process["workflows"]["application"]["states"]}
+    assert states["awaiting_acceptance"] == "待受理"
+    submit = process["workflows"]["application"]["transitions"][0]
+    assert submit["rulesets"] == ["codeassign.submit"] and submit["roles"] == ["unit"]
