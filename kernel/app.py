@@ -37,9 +37,9 @@ def create_app(
         url = database.database_url(config.database_url, config.data_dir)
         await database.migrate(url)  # idempotent: a new database gets its tables here
         await database.close()
-        await database.connect(url)
+        context = await database.connect(url)
         yield
-        await database.close()
+        await database.close(context)
 
     async def kernel_ctx(app: web.Application) -> AsyncIterator[None]:
         kernel = Kernel.build(config, pm)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.context import TortoiseContext
 
 MODELS = "kernel.db.models"
 MIGRATIONS = "kernel.db.migrations"
@@ -34,8 +35,9 @@ def tortoise_config(url: str) -> dict[str, Any]:
     }
 
 
-async def connect(url: str) -> None:
-    await Tortoise.init(config=tortoise_config(url))
+async def connect(url: str) -> TortoiseContext:
+    """Open the ORM; close it through the returned context, whichever task ends up closing."""
+    return await Tortoise.init(config=tortoise_config(url))
 
 
 async def migrate(url: str) -> None:
@@ -45,5 +47,13 @@ async def migrate(url: str) -> None:
     await run_migrations(config=tortoise_config(url))
 
 
-async def close() -> None:
-    await Tortoise.close_connections()
+async def close(context: TortoiseContext | None = None) -> None:
+    """Close ``context``'s connections, or those of the current one.
+
+    aiohttp may run an app's cleanup in another task than its start-up (pytest fixtures do), where
+    the current context is not the one that opened the connections: pass it explicitly there.
+    """
+    if context is None:
+        await Tortoise.close_connections()
+    else:
+        await context.close_connections()
