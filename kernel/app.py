@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 import pluggy
 from aiohttp import web
 
-from . import auth
+from . import auth, logs, metrics
 from .api import add_routes
 from .config import Config
 from .core import Kernel
 from .db import database
 from .errors import problem_middleware
 from .keys import CONFIG, KERNEL
+from .notify.worker import OUTBOX_WAKE, run_worker
 from .rules.watch import watch
 
 WATCH_READY = web.AppKey("watch_ready", asyncio.Event)
@@ -27,7 +28,12 @@ def create_app(
     config = config or Config.from_env()
     app = web.Application(
         client_max_size=config.max_body_bytes,
-        middlewares=[problem_middleware, auth.auth_middleware],
+        middlewares=[
+            logs.request_id_middleware,
+            metrics.metrics_middleware,
+            problem_middleware,
+            auth.auth_middleware,
+        ],
     )
     add_routes(app)
     app[CONFIG] = config
@@ -58,5 +64,16 @@ def create_app(
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=2)
 
-    app.cleanup_ctx.extend([database_ctx, kernel_ctx, watcher_ctx])
+    async def outbox_ctx(app: web.Application) -> AsyncIterator[None]:
+        if not config.outbox_worker:
+            yield
+            return
+        stop, app[OUTBOX_WAKE] = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(run_worker(app, stop))
+        yield
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, timeout=5)  # a send in flight is retried next start
+
+    app.cleanup_ctx.extend([database_ctx, kernel_ctx, watcher_ctx, outbox_ctx])
     return app

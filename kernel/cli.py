@@ -124,11 +124,16 @@ def _rules_test(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import os
+
     from aiohttp import web
 
+    from . import logs
     from .app import create_app
 
-    web.run_app(create_app(Config.from_env()), host=args.host, port=args.port)
+    logs.configure(os.environ.get("GOVFLOW_LOG_LEVEL", "INFO"))
+    # The kernel writes its own JSON access line per request (with route and request id).
+    web.run_app(create_app(Config.from_env()), host=args.host, port=args.port, access_log=None)
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from . import clock
 from .config import Config
 from .decision import Decision
 from .manifest import load_manifest
+from .metrics import Metrics
 from .plugins import PluginError, make_plugin_manager
 from .process import Process
 from .rules.book import RuleBook, RuleSource
@@ -36,6 +37,10 @@ class Kernel:
     processes: dict[str, Process]
     schemas: SchemaRegistry
     rules: RuleBook
+    #: This kernel's (so this app's) Prometheus registry: decisions and transitions count here.
+    metrics: Metrics = field(default_factory=Metrics)
+    #: Documents derived once from the kernel and its app (the OpenAPI description), rebuildable.
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -127,10 +132,14 @@ class Kernel:
             uri = self.schemas.resolve_id(schema_id, process)
             violations = self.schemas.validate(uri, document)
             if violations:
-                return Decision(as_of or clock.today(), (), tuple(violations))
+                decision = Decision(as_of or clock.today(), (), tuple(violations))
+                self.metrics.decision(process, decision)
+                return decision
         ctx = {"transition": step.name, **(context or {})}
         facts = self.facts(process, wf.name, matter, document, ctx)
-        return self.rules.evaluate(step.rulesets, facts, as_of)
+        decision = self.rules.evaluate(step.rulesets, facts, as_of)
+        self.metrics.decision(process, decision)
+        return decision
 
     def _workflow(self, proc: Process, workflow: str | None, matter: str | None):
         if matter is not None:

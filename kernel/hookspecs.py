@@ -104,3 +104,64 @@ def govflow_notifications(
     the kernel tells the applicant of the new state by e-mail, SMS or the log. First non-None
     result wins.
     """
+
+
+@hookspec
+def govflow_senders(config: Any) -> Mapping[str, Any] | None:
+    """Senders this plugin adds or replaces, by outbox channel (``email``, ``sms``, ``log``, …).
+
+    Called once when the outbox worker starts, after the kernel has built its own senders from
+    ``GOVFLOW_SENDERS``; ``config`` is the app's ``kernel.config.Config`` (``data_dir``,
+    ``smtp_*``, ``sms_gateway_url`` …). Return a mapping of channel name to sender, or ``None``
+    / ``{}`` to change nothing. A sender is any object with ``async def send(message)`` that
+    returns once the message is handed over and raises on failure (the worker then retries with
+    backoff and marks the row failed after several attempts); ``message`` has ``id``,
+    ``channel``, ``recipient``, ``subject`` and ``body``. A new channel name (e.g. ``"wechat"``)
+    serves the messages a ``govflow_notifications`` hook queues on that channel; a kernel
+    channel name replaces the kernel's sender for it. Mappings of all plugins are merged;
+    where two plugins name the same channel the later-registered plugin wins. Build the senders
+    here but connect nowhere: this hook runs at start-up, ``send`` runs in the worker.
+    """
+
+
+# -- What a process prints ----------------------------------------------------------------------
+
+
+@hookspec
+def govflow_forms(process: str) -> list[Mapping[str, Any]] | None:
+    """The printable forms of ``process``, as data the kernel fills in and renders to PDF.
+
+    Called whenever the forms of an application are listed or downloaded
+    (``GET /api/applications/{id}/forms``), with the application's process name; cheap and
+    without side effects, so it may be called on every request. Return ``None`` when
+    ``process`` is not yours, else a list of form definitions, each a mapping::
+
+        {"name": "change-form",                      # URL-safe, unique within the process
+         "title": {"zh": "…申请表", "en": "… form"},  # printed as the heading; zh names the file
+         "matters": ["change"],                      # the matters it is for; omitted: all
+         "sections": [
+             {"title": "单位信息",                      # optional section heading
+              "rows": [
+                  {"label": "单位名称", "pointer": "/unit_name"},
+                  {"label": "申请类型", "pointer": "/application_type",
+                   "values": {"new": "新开办网站申请"}},       # enumerations shown in Chinese
+                  {"label": "受理机关", "text": "登记管理机关"},   # a fixed value
+                  {"label": "变更事项", "pointer": "/change_items",  # a list, as a table
+                   "columns": [{"label": "变更前", "pointer": "/old"}]},
+                  {"paragraph": "我单位{/unit_name}申请……"},     # running text, {pointer}s filled
+              ]}],
+         "signatures": ["经办人（签字）", "单位（盖章）"],  # each gets a line and 年 月 日
+         "notes": ["本表一式两份。"]}                     # small print under the form
+
+    Pointers are JSON Pointers into the application's data (those of a column are relative to
+    one list item); a value that is missing prints as a blank to be filled in by hand (or as a
+    field's ``default``, or a placeholder's ``{/pointer|default}``), and a paragraph's
+    ``values`` maps a placeholder's pointer to its labels. The full shape is
+    ``kernel/meta/form.schema.json``: a definition that breaks it is refused, naming the form
+    and the problem, and the request answers 500 (test your forms by rendering them). Forms
+    are data only: the kernel does the layout (title, application number, unit, the tables,
+    signature and stamp lines, page numbers) with a Chinese font, so a plugin needs no PDF
+    library. Definitions of all plugins are concatenated in registration order, so a plugin
+    may add a form to another plugin's process; two forms of one process with the same name
+    are an error that names the form.
+    """

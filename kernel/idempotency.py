@@ -1,7 +1,9 @@
 """``Idempotency-Key``: a retried creating request returns the first result, creates nothing.
 
-The key is reserved (a unique row) before the work starts, so two copies of one request racing
-each other cannot both create; the loser is told to retry and then gets the stored answer.
+The key's row, the work and the stored answer are committed in one transaction: a crash leaves
+either all of them or none, so a retry after any failure either replays the answer or does the
+work afresh — never both, never neither. Two copies of one request racing each other meet at the
+row's unique key: the second waits for the first to commit, then replays its answer.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from .db.models import Account, IdempotentRequest
-from .errors import Conflict, field_error
+from .errors import field_error
 
-IN_PROGRESS = 0
+PENDING = 0  # never seen by others: the answer replaces it in the same transaction
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -39,20 +42,26 @@ async def once(
             "Idempotency-Key长度应为1到128",
             "Idempotency-Key must be 1-128 long",
         )
-    try:
-        slot = await IdempotentRequest.create(
-            account=account, key=key, fingerprint=print_, status=IN_PROGRESS, body={}
-        )
-    except IntegrityError:
+    if await IdempotentRequest.exists(account=account, key=key):
         return await _replay(account, key, print_)
     try:
-        status, body = await work()
-    except BaseException:
-        await slot.delete()  # nothing was created: a retry may try again
-        raise
-    slot.status, slot.body = status, body
-    await slot.save(update_fields=["status", "body"])
+        async with in_transaction():
+            try:
+                slot = await IdempotentRequest.create(
+                    account=account, key=key, fingerprint=print_, status=PENDING, body={}
+                )
+            except IntegrityError:  # a concurrent copy committed the same key meanwhile
+                raise _Taken from None
+            status, body = await work()  # its own transactions nest as savepoints
+            slot.status, slot.body = status, body
+            await slot.save(update_fields=["status", "body"])
+    except _Taken:
+        return await _replay(account, key, print_)
     return status, body, False
+
+
+class _Taken(Exception):
+    pass
 
 
 async def _replay(account: Account, key: str, print_: str) -> tuple[int, dict[str, Any], bool]:
@@ -64,6 +73,4 @@ async def _replay(account: Account, key: str, print_: str) -> tuple[int, dict[st
             "该Idempotency-Key已用于另一个请求",
             "This Idempotency-Key was used for a different request",
         )
-    if first.status == IN_PROGRESS:
-        raise Conflict("the first request with this key is still running; retry shortly")
     return first.status, first.body, True

@@ -8,10 +8,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import filetype
 import jsonschema
 
 from . import yamlsource
-from .process import Matter, Process, State, Transition, Workflow
+from .process import AttachmentType, Matter, Process, State, Transition, Workflow
 from .rules.model import Text
 
 
@@ -72,6 +73,7 @@ def _build(
         requires=tuple(data.get("requires", ())),
         roles=tuple(data.get("roles", ())),
         facts=dict(data.get("facts", {})),
+        attachments=_attachments(data.get("attachments", {})),
         matters=tuple(
             Matter(
                 name=m["name"],
@@ -91,12 +93,25 @@ def _build(
     )
 
 
+def _attachments(raw: dict[str, Any]) -> dict[str, AttachmentType]:
+    return {
+        name: AttachmentType(
+            name=name,
+            title=_text(a["title"]),
+            content_types=tuple(a["content_types"]),
+            max_bytes=a["max_bytes"],
+        )
+        for name, a in raw.items()
+    }
+
+
 def _workflow(name: str, raw: dict[str, Any]) -> Workflow:
     return Workflow(
         name=name,
         title=_text(raw["title"]),
         subject=raw.get("subject", "application"),
         schema=raw.get("schema"),
+        attachments=_attachments(raw.get("attachments", {})),
         states=tuple(
             State(s["name"], _text(s["title"]), s.get("initial", False), s.get("final", False))
             for s in raw["states"]
@@ -127,7 +142,20 @@ def _consistency(process: Process) -> list[str]:
     for matter in process.matters:
         if matter.workflow not in process.workflows:
             problems.append(f"matter '{matter.name}' names unknown workflow '{matter.workflow}'")
+    problems += _attachment_problems("attachments", process.attachments)
+    for wf in process.workflows.values():
+        problems += _attachment_problems(f"workflow '{wf.name}' attachments", wf.attachments)
     return problems
+
+
+def _attachment_problems(where: str, declared: dict[str, AttachmentType]) -> list[str]:
+    """Uploads are typed by their content: a type nothing can recognise could never be sent."""
+    return [
+        f"{where}: '{a.name}' accepts '{mime}', which cannot be recognised from a file's content"
+        for a in declared.values()
+        for mime in a.content_types
+        if filetype.get_type(mime=mime) is None
+    ]
 
 
 def _duplicates(names: list[str]) -> list[str]:

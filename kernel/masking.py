@@ -12,7 +12,8 @@ from typing import Any
 # 18-character ID-like numbers (resident ID, HMT residence permit, 2023 permanent residence),
 # 11-digit mobiles, and the shorter permits/passports written with a leading letter.
 _ID = re.compile(r"(?<![0-9A-Za-z])([0-9]{4})[0-9]{10}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+# A mobile may be written with the country code and with spaces or hyphens between groups.
+_MOBILE = re.compile(r"(?<![0-9])((?:\+?86[ -]?)?1[3-9][0-9])[ -]?[0-9]{4}[ -]?([0-9]{4})(?![0-9])")
 _PERMIT = re.compile(r"(?<![0-9A-Za-z])([CLHMcl][A-Za-z]?)[0-9]{4,6}([0-9]{2})(?![0-9A-Za-z])")
 
 

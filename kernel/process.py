@@ -36,6 +36,28 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class AttachmentType:
+    """A kind of file a process accepts (身份证正面, 申请表扫描件, ...).
+
+    ``content_types`` are checked against what the file's content is, never its name, and
+    ``max_bytes`` stops an upload as soon as it is passed; the name is what rules ask for.
+    """
+
+    name: str
+    title: Text
+    content_types: tuple[str, ...]
+    max_bytes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title.as_dict(),
+            "content_types": list(self.content_types),
+            "max_bytes": self.max_bytes,
+        }
+
+
+@dataclass(frozen=True)
 class Workflow:
     name: str
     title: Text
@@ -43,6 +65,8 @@ class Workflow:
     transitions: tuple[Transition, ...]
     subject: str = "application"
     schema: str | None = None
+    #: Attachment types only this workflow's subjects take; they override the process's.
+    attachments: dict[str, AttachmentType] = field(default_factory=dict)
 
     @property
     def initial(self) -> State:
@@ -85,9 +109,15 @@ class Process:
     roles: tuple[str, ...] = ()
     matters: tuple[Matter, ...] = ()
     facts: dict[str, str] = field(default_factory=dict)
+    #: Attachment types every workflow of the process takes.
+    attachments: dict[str, AttachmentType] = field(default_factory=dict)
 
     def matter(self, name: str) -> Matter:
         return next(m for m in self.matters if m.name == name)
+
+    def attachment_types(self, workflow: str) -> dict[str, AttachmentType]:
+        """What a subject of ``workflow`` may have attached: the process's, then its own."""
+        return {**self.attachments, **self.workflows[workflow].attachments}
 
     def rulesets(self) -> set[str]:
         """Every ruleset some transition of this process is guarded by."""
@@ -108,6 +138,7 @@ class Process:
             "title": self.title.as_dict(),
             "description": self.description,
             "roles": list(self.roles),
+            "attachments": {n: a.as_dict() for n, a in self.attachments.items()},
             "matters": [
                 {
                     "name": m.name,
@@ -123,6 +154,7 @@ class Process:
                     "title": w.title.as_dict(),
                     "subject": w.subject,
                     "schema": w.schema,
+                    "attachments": {n: a.as_dict() for n, a in w.attachments.items()},
                     "states": [
                         {
                             "name": s.name,

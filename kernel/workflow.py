@@ -9,14 +9,14 @@ finds no row to update and answers 409, so two reviewers can never both act on o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
 
 from . import access, clock
-from .core import Kernel
+from .core import Kernel, UnknownName
 from .db.models import APPLICANT_KINDS, Account, Agreement, Application, Attachment, AuditRecord
 from .decision import Decision, Outcome
 from .errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -24,6 +24,11 @@ from .notify.outbox import transition_messages
 from .process import Process, Transition, Workflow
 from .rules.facts import FactError
 from .rules.model import Text
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
+
+    from .attachments import BlobStore
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,10 @@ async def create(
     data: Mapping[str, Any],
 ) -> Application:
     """A new subject in its workflow's initial state, owned by the actor."""
-    process = kernel.process(process_name)
+    try:
+        process = kernel.process(process_name)
+    except UnknownName as exc:  # a name the client sent: 404, not a server error
+        raise NotFound(str(exc)) from None
     if matter is not None:
         found = next((m for m in process.matters if m.name == matter), None)
         if found is None:
@@ -110,17 +118,44 @@ async def save(
     return await Application.get(id=application.id)
 
 
-async def delete_material(actor: Actor, application: Application, if_match: int) -> None:
-    """删除申报材料: only a draft never submitted, with every file attached to it."""
+async def delete_material(
+    actor: Actor, application: Application, if_match: int, *, blobs: BlobStore
+) -> None:
+    """删除申报材料: only a draft never submitted, with every file attached to it.
+
+    Files go only after the rows are gone for good (a rolled-back delete keeps them), and a
+    file another attachment still uses stays.
+    """
     await access.check_may_edit(actor.account, application)
     if application.submitted_at is not None:
         raise Conflict("an application that was submitted keeps its material and history")
     async with in_transaction() as conn:
+        attached = Attachment.filter(application_id=application.id).using_db(conn)
+        shas = await attached.values_list("blob_id", flat=True)
+        await attached.delete()
         deleted = (
             await Application.filter(id=application.id, version=if_match).using_db(conn).delete()
         )
         if not deleted:
             raise Conflict(f"version {if_match} is not the current version")
+    await blobs.release(shas)
+
+
+async def change_attachments(
+    actor: Actor,
+    application: Application,
+    if_match: int,
+    *,
+    action: str,
+    write: Callable[[BaseDBAsyncClient], Awaitable[Any]],
+) -> Any:
+    """上传附件 / 删除附件: ``write`` changes the rows in the transaction of the version bump.
+
+    So an attachment appears, is replaced or goes only together with its audit record, and a
+    stale ``If-Match`` leaves every row as it was. Returns what ``write`` returns.
+    """
+    await access.check_may_edit(actor.account, application)
+    return await _bump(application, if_match, actor, action=action, within=write)
 
 
 async def evaluate(
@@ -222,6 +257,7 @@ async def transition(
         decision=decision,
         messages=messages,
     )
+    kernel.metrics.transition(process.name, step.name)
     return await Application.get(id=application.id), decision
 
 
@@ -246,8 +282,9 @@ async def _bump(
     reply: str | None = None,
     decision: Decision | None = None,
     messages=(),
-) -> None:
-    """One atomic write: the guarded update, the audit record, the outbox rows."""
+    within: Callable[[BaseDBAsyncClient], Awaitable[Any]] | None = None,
+) -> Any:
+    """One atomic write: the guarded update, the audit record, the outbox rows, ``within``."""
     changes: dict[str, Any] = {"version": if_match + 1, "updated_at": clock.now()}
     if data is not None:
         changes["data"] = data
@@ -277,3 +314,4 @@ async def _bump(
         )
         for message in messages:
             await message.save(using_db=conn)
+        return await within(conn) if within else None

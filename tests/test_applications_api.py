@@ -194,3 +194,64 @@ async def test_logout_revokes_the_token(client):
     assert (await client.get("/api/auth/me", headers=unit)).status == 200
     assert (await client.post("/api/auth/logout", headers=unit)).status == 204
     assert (await client.get("/api/auth/me", headers=unit)).status == 401
+
+
+async def test_concurrent_copies_of_one_create_make_one_application(client):
+    import asyncio
+
+    unit = await login(client, "unit-a")
+    key = {"Idempotency-Key": "race-1"}
+    answers = await asyncio.gather(*(create_draft(client, {**unit, **key}) for _ in range(8)))
+    assert {r.status for r in answers} == {201}
+    assert len({(await r.json())["id"] for r in answers}) == 1
+    listed = await (await client.get("/api/applications", headers=unit)).json()
+    assert len(listed["items"]) == 1
+
+
+async def test_a_create_that_fails_midway_leaves_nothing_and_its_retry_succeeds(client, monkeypatch):
+    from kernel import workflow
+    from kernel.db.models import Application, IdempotentRequest
+
+    unit = await login(client, "unit-a")
+    key = {"Idempotency-Key": "crash-1"}
+    real_create = workflow.AuditRecord.create
+
+    async def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(workflow.AuditRecord, "create", crash)
+    failed = await create_draft(client, {**unit, **key})
+    assert failed.status == 500
+    assert await Application.all().count() == 0
+    assert await IdempotentRequest.all().count() == 0
+    monkeypatch.setattr(workflow.AuditRecord, "create", real_create)
+    retried = await create_draft(client, {**unit, **key})
+    assert retried.status == 201 and "Idempotent-Replayed" not in retried.headers
+    assert await Application.all().count() == 1
+
+
+async def test_twenty_reviewers_racing_on_one_state_leave_one_winner_and_no_gaps(client):
+    """Each reviewer read version 2 and accepts at once: one wins, 19 are told 409."""
+    import asyncio
+
+    unit = await qr_login("unit-a")
+    draft = await (await create_draft(client, unit, data=DOCUMENT)).json()
+    await agree_commitment(client, unit)
+    submitted = await client.post(f"/api/applications/{draft['id']}/transitions/submit",
+                                  headers={**unit, "If-Match": '"1"'})
+    assert submitted.status == 200
+    for n in range(20):
+        await make_account(f"rev-{n}", "reviewer", ["registry_reviewer"],
+                           scopes=[{"process": "codeassign", "region": "110000"}])
+    reviewers = [await login(client, f"rev-{n}") for n in range(20)]
+
+    async def accept(headers):
+        return await client.post(f"/api/applications/{draft['id']}/transitions/accept",
+                                 json={"reply": "受理"}, headers={**headers, "If-Match": '"2"'})
+
+    answers = await asyncio.gather(*(accept(h) for h in reviewers))
+    assert sorted(r.status for r in answers) == [200] + [409] * 19
+    history = await (await client.get(f"/api/applications/{draft['id']}/history",
+                                      headers=unit)).json()
+    assert [h["seq"] for h in history["items"]] == [1, 2, 3]
+    assert history["items"][-1]["to"] == "awaiting_review"

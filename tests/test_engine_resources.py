@@ -6,7 +6,7 @@ import resource
 
 from kernel.rules.book import RuleBook, RuleSource
 from kernel.rules.compiler import compile_text
-from kernel.rules.durable_backend import Engine
+from kernel.rules.durable_backend import MAX_GROUPS, Engine, check
 from kernel.rules.facts import project
 
 RULES = """
@@ -60,3 +60,44 @@ def test_reloads_free_the_replaced_engine_rulesets(tmp_path):
         assert len(book.engine._host._ruleset_list) == 1  # only the version in force is held
     finally:
         book.close()
+
+
+def _grouped_rule(groups: int) -> str:
+    """A rule whose one fact is tested by ``groups`` separate "any of two" groups."""
+    tests = "\n".join(
+        f"            - any: [{{field: f{i}, equals: a}}, {{field: g{i}, equals: b}}]"
+        for i in range(groups)
+    )
+    return f"""
+title: {{zh: 测试, en: Test}}
+rules:
+  - id: t.wide.rule
+    kind: violation
+    message: {{zh: 宽, en: wide}}
+    when:
+      all:
+        - fact: app
+          where:
+{tests}
+"""
+
+
+def test_a_condition_as_wide_as_the_engine_holds_is_evaluated_correctly():
+    ruleset = compile_text(_grouped_rule(MAX_GROUPS), path="w.yaml", process="t", name="t.w")
+    assert check(ruleset) == []
+    engine = Engine()
+    try:
+        compiled = engine.load(ruleset)
+        every = {"kind": "app", **{f"f{i}": "a" for i in range(MAX_GROUPS)}}
+        assert compiled.evaluate(project(ruleset, [every])) == {"t.wide.rule"}
+        every["f3"] = "z"
+        assert compiled.evaluate(project(ruleset, [every])) == set()
+    finally:
+        engine.close()
+
+
+def test_a_condition_wider_than_the_engine_holds_is_refused_with_its_line():
+    ruleset = compile_text(_grouped_rule(MAX_GROUPS + 1), path="w.yaml", process="t", name="t.w")
+    (problem,) = check(ruleset)
+    assert (problem.code, problem.path, problem.line) == ("too-complex", "w.yaml", 4)
+    assert "t.wide.rule" in problem.message

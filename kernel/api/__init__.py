@@ -2,9 +2,9 @@
 
 from aiohttp import web
 
-from . import accounts, applications, processes
+from . import accounts, applications, attachments, forms, meta, processes, verification
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (processes, accounts, applications):
+    for module in (processes, accounts, applications, attachments, verification, meta, forms):
         app.add_routes(module.routes)

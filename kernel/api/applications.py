@@ -7,13 +7,22 @@ from typing import Any
 from aiohttp import web
 
 from .. import access, auth, workflow
+from ..attachments import BlobStore
 from ..core import Kernel
 from ..db.models import APPLICANT_KINDS, Account, Application, AuditRecord
 from ..errors import field_error
 from ..idempotency import fingerprint, once
 from ..keys import KERNEL
 from ..masking import mask
-from .http import cursor, etag, if_match, json_object, json_response, page_limit
+from .http import (
+    cursor,
+    etag,
+    if_match,
+    json_object,
+    json_response,
+    page_limit,
+    whole_number,
+)
 
 routes = web.RouteTableDef()
 
@@ -25,10 +34,10 @@ def _actor(request: web.Request) -> workflow.Actor:
 
 
 def _id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
+    found = whole_number(request.match_info["id"])
+    if found is None:
         raise field_error("/path/id", "request.id", "申请编号无效", "Invalid application id")
-    return int(raw)
+    return found
 
 
 async def represent(
@@ -75,6 +84,9 @@ async def create(request: web.Request) -> web.Response:
     data = body.get("data", {})
     if not isinstance(data, dict):
         raise field_error("/data", "request.object", "data应为对象", "data must be an object")
+    for key in ("workflow", "matter"):  # names: a list here used to answer 500
+        if not isinstance(body.get(key), str | None):
+            raise field_error(f"/{key}", "request.string", f"{key}应为文本", f"{key} must be text")
 
     async def work() -> tuple[int, dict[str, Any]]:
         application = await workflow.create(
@@ -165,7 +177,8 @@ async def save(request: web.Request) -> web.Response:
 async def delete_material(request: web.Request) -> web.Response:
     actor = _actor(request)
     application = await access.readable(actor.account, _id(request))
-    await workflow.delete_material(actor, application, if_match(request))
+    blobs = BlobStore.of(request.app[KERNEL].config)
+    await workflow.delete_material(actor, application, if_match(request), blobs=blobs)
     return web.Response(status=204)
 
 

@@ -19,6 +19,22 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
+#: The largest id or version the database stores (a 32-bit integer column).
+MAX_NUMBER = 2**31 - 1
+
+
+def whole_number(raw: str | None, least: int = 0, most: int = MAX_NUMBER) -> int | None:
+    """``raw`` as an integer in ``least..most``, else ``None``.
+
+    ``str.isdigit`` is not enough: it accepts ``²`` and other digits ``int`` refuses, and a
+    twenty-digit number overflows the database's integer column: both used to answer 500.
+    """
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if least <= value <= most else None
+
+
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object, or a 400 that says so in both languages."""
     try:
@@ -37,15 +53,15 @@ def if_match(request: web.Request) -> int:
     raw = request.headers.get("If-Match")
     if raw is None:
         raise PreconditionRequired("send If-Match with the version you read (the ETag)")
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    value = whole_number(raw.strip().removeprefix("W/").strip('"'))
+    if value is None:
         raise field_error(
             "/headers/If-Match",
             "request.if-match",
             "If-Match应为版本号",
             "If-Match must be the version number",
         )
-    return int(value)
+    return value
 
 
 def etag(version: int) -> dict[str, str]:
@@ -53,15 +69,15 @@ def etag(version: int) -> dict[str, str]:
 
 
 def page_limit(request: web.Request, default: int = 20, most: int = 100) -> int:
-    raw = request.query.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= most:
+    limit = whole_number(request.query.get("limit", str(default)), 1, most)
+    if limit is None:
         raise field_error(
             "/query/limit",
             "request.limit",
             f"每页数量应为1到{most}",
             f"limit must be between 1 and {most}",
         )
-    return int(raw)
+    return limit
 
 
 def cursor(request: web.Request) -> int | None:
@@ -69,6 +85,7 @@ def cursor(request: web.Request) -> int | None:
     raw = request.query.get("cursor")
     if raw is None:
         return None
-    if not raw.isdigit():
+    after = whole_number(raw)
+    if after is None:
         raise field_error("/query/cursor", "request.cursor", "分页游标无效", "Invalid cursor")
-    return int(raw)
+    return after

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from aiohttp import web
+from tortoise import connections
 
 from ..core import Kernel, UnknownName
 from ..keys import KERNEL
@@ -20,20 +21,33 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
+async def _database_reachable() -> bool:
+    """A trivial query: a worker whose database does not answer should leave the pool."""
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:  # whatever the driver raises, the answer is the same: not reachable
+        return False
+    return True
+
+
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
+    """Liveness for the load balancer: database reachable, rules loaded, reload errors."""
     kernel = request.app[KERNEL]
+    database = await _database_reachable()
     errors = {
         path: [p.as_dict() for p in problems] for path, problems in kernel.rules.errors.items()
     }
     last = kernel.rules.last_refresh
     return _json(
         {
-            "status": "ok",
+            "status": "ok" if database else "degraded",
+            "database": "ok" if database else "unreachable",
             "rulesets": len(kernel.rules.names()),
             "last_reload": last.isoformat() if last else None,
             "reload_errors": errors,
-        }
+        },
+        status=200 if database else 503,
     )
 
 
@@ -113,6 +127,11 @@ async def _body(request: web.Request) -> dict[str, Any] | web.Response:
         return bad_request(
             "/context", "request.context", "context应为对象", "'context' must be an object"
         )
+    for key in ("workflow", "matter", "transition"):  # names: a list here used to answer 500
+        if not isinstance(body.get(key, ""), str | None):
+            return bad_request(
+                f"/{key}", "request.string", f"{key}应为文本", f"'{key}' must be a string"
+            )
     return body
 
 

@@ -33,6 +33,7 @@ from .problems import Problem
 
 TRIGGER = {"kind": "$eval"}
 MAX_PROPERTIES = 250  # the engine refuses a fact with more than 254 (notes §3.12)
+MAX_GROUPS = 14  # nested $and/$or groups per condition (error 113 beyond; see _complexity_problems)
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 16777619
 
 
@@ -48,6 +49,10 @@ def fnv1a32(name: str) -> int:
 
 def check(ruleset: RuleSet) -> list[Problem]:
     """What in ``ruleset`` the engine cannot hold safely (beyond what the compiler refuses)."""
+    return _field_problems(ruleset) + _complexity_problems(ruleset)
+
+
+def _field_problems(ruleset: RuleSet) -> list[Problem]:
     problems = []
     names = {"kind", "id", "sid"}
     for kind, fields in ruleset.shape.items():
@@ -78,6 +83,51 @@ def check(ruleset: RuleSet) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _complexity_problems(ruleset: RuleSet) -> list[Problem]:
+    """Conditions nested deeper than the engine's fixed expression table holds.
+
+    The C core keeps each condition's nested ``$and``/``$or`` groups in a table of 32 slots, two
+    per group (``MAX_SEQUENCE_EXPRESSIONS``); registering more fails with error 113. Measured:
+    14 groups in one condition register, 15 do not, whatever the tests inside them.
+    """
+    problems = []
+    keys = _match_keys(ruleset)
+    for rule in ruleset.rules:
+        for alt in rule.alternatives:
+            groups = max((_groups(c) for c in _conditions(alt.patterns, keys)), default=0)
+            if groups > MAX_GROUPS:
+                path, _, line = rule.source.rpartition(":")
+                problems.append(
+                    Problem(
+                        path or ruleset.path,
+                        int(line) if line.isdigit() else 1,
+                        "too-complex",
+                        f"rule '{rule.id}' combines {groups} nested all/any/not_in groups on one "
+                        f"fact; the engine holds at most {MAX_GROUPS}: split the rule or "
+                        "flatten its conditions",
+                    )
+                )
+                break
+    return problems
+
+
+def _groups(condition: dict[str, Any]) -> int:
+    """Nested ``$and``/``$or`` groups below the condition's own top-level ``$and``."""
+    (test,) = condition.values()
+    items = test.get("$and", [test]) if isinstance(test, dict) else []
+    return sum(_nested_groups(item) for item in items)
+
+
+def _nested_groups(expr: Any) -> int:
+    if not isinstance(expr, dict):
+        return 0
+    total = 0
+    for key, value in expr.items():
+        if key in ("$and", "$or"):
+            total += 1 + sum(_nested_groups(v) for v in value)
+    return total
 
 
 class _QuietHost(Host):
@@ -120,7 +170,7 @@ class CompiledRuleSet:
         self._engine, self._name = engine, name
         self._hits: list[str] = []
         spec: dict[str, Any] = {}
-        keys = {(k.kind, k.field, k.pattern): k.key for k in ruleset.match_keys}
+        keys = _match_keys(ruleset)
         for rule in ruleset.rules:
             for i, alt in enumerate(rule.alternatives):
                 conditions = [{"trg": dict(TRIGGER)}, *_conditions(alt.patterns, keys)]
@@ -169,6 +219,10 @@ class CompiledRuleSet:
 MatchKeys = dict[tuple[str, str, str], str]
 
 
+def _match_keys(ruleset: RuleSet) -> MatchKeys:
+    return {(k.kind, k.field, k.pattern): k.key for k in ruleset.match_keys}
+
+
 def _conditions(patterns: tuple[Pattern, ...], keys: MatchKeys) -> list[dict[str, Any]]:
     aliases = {p.alias: f"a{j}" for j, p in enumerate(patterns) if not p.negated}
     conditions = []
@@ -179,10 +233,23 @@ def _conditions(patterns: tuple[Pattern, ...], keys: MatchKeys) -> list[dict[str
             items = expr.items if isinstance(expr, AllOf) else (expr,)
             context = _Scope(pattern.kind, aliases, keys)
             tests.extend(context.expr(item) for item in items)
-        cond = tests[0] if len(tests) == 1 else {"$and": tests}
         key = f"n{j}$not" if pattern.negated else aliases[pattern.alias]
-        conditions.append({key: cond})
+        conditions.append({key: _simplified({"$and": tests})})
     return conditions
+
+
+def _simplified(expr: dict[str, Any]) -> dict[str, Any]:
+    """The same test with groups inside groups of their own kind merged and lone items unwrapped.
+
+    Fewer groups keep a rule within the engine's table of nested groups (``MAX_GROUPS``).
+    """
+    (op, value), *rest = expr.items()
+    if rest or op not in ("$and", "$or"):
+        return expr
+    items: list[dict[str, Any]] = []
+    for item in map(_simplified, value):
+        items.extend(item[op] if list(item) == [op] else [item])
+    return items[0] if len(items) == 1 else {op: items}
 
 
 class _Scope:
@@ -209,9 +276,9 @@ class _Scope:
             case "not_equals":
                 return {"$or": [{"$neq": {f: v}}, absent]}
             case "in":
-                return {"$or": [{f: x} for x in v]}
+                return _simplified({"$or": [{f: x} for x in v]})
             case "not_in":
-                return {"$or": [{"$and": [{"$neq": {f: x}} for x in v]}, absent]}
+                return {"$or": [_simplified({"$and": [{"$neq": {f: x}} for x in v]}), absent]}
             case "lt" | "lte" | "gt" | "gte":
                 return {f"${test.op}": {f: v}}
             case "matches":

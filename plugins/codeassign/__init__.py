@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kernel import hookimpl
 
 from .facts import facts_for
@@ -28,3 +30,12 @@ def govflow_facts(
     if process != "codeassign":
         return None
     return facts_for(workflow, document, context)
+
+
+@hookimpl
+def govflow_forms(process: str) -> list[Mapping[str, Any]] | None:
+    """CA-08: the change form and the application form, read from ``forms.yaml`` each time so
+    that an edited form prints without a restart."""
+    if process != "codeassign":
+        return None
+    return yaml.safe_load((HERE / "forms.yaml").read_text("utf-8"))["forms"]

@@ -2,7 +2,8 @@
 
 Contributes the manifest (unit registration and the website application workflows), the facts
 the rules in ``rules/websites/`` decide on, and four formats that narrow the kernel's domain
-and IP formats to what each box of the application form accepts.
+and IP formats to what each box of the application form accepts, and the two paper materials
+the unit prints, stamps and sends after the preliminary review (WS-05, `forms.yaml`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from kernel import hookimpl
 
@@ -40,3 +43,12 @@ def govflow_facts(
     if process != "websites":
         return None
     return facts_for(workflow, matter, document, context)
+
+
+@hookimpl
+def govflow_forms(process: str) -> list[Mapping[str, Any]] | None:
+    """WS-05: the letter and the application form the unit stamps and sends, from
+    ``forms.yaml`` (read each time, so an edited form prints without a restart)."""
+    if process != "websites":
+        return None
+    return yaml.safe_load((HERE / "forms.yaml").read_text("utf-8"))["forms"]

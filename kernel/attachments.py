@@ -1,0 +1,347 @@
+"""Attachments (上传附件): files checked by their content, stored by their hash, never half-written.
+
+An upload streams into a temporary file in the blob folder while it is hashed and counted, and
+is refused as soon as it passes its type's ``max_bytes``. Its media type is what its content is
+(the ``filetype`` signatures), never its file name or the client's Content-Type: a PDF called
+``photo.jpg`` is a PDF. Only a complete, fsync'd file is renamed to ``blobs/<sha[:2]>/<sha>``
+(one filesystem, so the rename is atomic), and only then may a ``Blob`` row name it. The
+attachment row, the version bump and the audit record are one transaction. Identical files are
+stored once; a file is removed, after the commit, when no attachment uses it any more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+import filetype
+from tortoise.expressions import Subquery
+
+from . import access, workflow
+from .config import Config
+from .core import Kernel
+from .db.models import Application, Attachment, Blob
+from .decision import Outcome
+from .errors import ApiError, Conflict, NotFound, Unprocessable
+from .process import AttachmentType
+from .rules.model import Text
+
+log = logging.getLogger(__name__)
+
+CHUNK = 64 * 1024
+#: ``filetype`` decides from at most this many leading bytes.
+HEAD = 8192
+
+
+class Upload(Protocol):
+    """What an upload offers: aiohttp's multipart ``BodyPartReader`` is one."""
+
+    @property
+    def filename(self) -> str | None: ...
+
+    async def read_chunk(self, size: int = ...) -> bytes: ...
+
+
+class StorageFailed(ApiError):
+    status, code, title = (
+        500,
+        "storage-failed",
+        Text("文件保存失败，请稍后重试", "The file could not be stored: try again later"),
+    )
+
+
+class MaterialLocked(Conflict):
+    title = Text(
+        "申报材料已在审核中，当前状态下不能修改附件",
+        "The material is being reviewed: attachments cannot change in this state",
+    )
+
+
+@dataclass(frozen=True)
+class Received:
+    """A complete upload in its temporary file, not yet named by its hash."""
+
+    sha256: str
+    size: int
+    content_type: str
+    temp: Path
+
+
+@dataclass(frozen=True)
+class BlobStore:
+    """Content-addressed files under ``root`` (``<data_dir>/blobs``)."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, config: Config) -> BlobStore:
+        return cls(config.data_dir / "blobs")
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256
+
+    async def receive(self, upload: Upload, kind: AttachmentType) -> Received:
+        """Stream ``upload`` to a temporary file; refuse it as soon as it breaks ``kind``."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=self.root)
+        temp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                sha, size, content_type = await _copy(upload, out, kind)
+                await asyncio.to_thread(_sync, out)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return Received(sha, size, content_type, temp)
+
+    async def place(self, received: Received) -> None:
+        """Rename the complete file to its hash; a file already there is the same: reuse it."""
+        final = self.path(received.sha256)
+        try:
+            if final.exists():
+                received.temp.unlink()
+                return
+            final.parent.mkdir(exist_ok=True)
+            await asyncio.to_thread(_rename, received.temp, final)
+        except BaseException as exc:
+            received.temp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                log.exception("could not store blob %s", received.sha256)
+                raise StorageFailed(str(exc)) from exc
+            raise
+
+    async def release(self, shas: Iterable[str]) -> None:
+        """Forget each blob no attachment uses any more: its row, then its file.
+
+        Call it after the transaction that stopped using them has committed, so a rollback
+        never finds its file gone. One statement decides, so a blob still used stays.
+        """
+        for sha in set(shas):
+            used = Attachment.filter(blob_id=sha).values("blob_id")
+            await Blob.filter(sha256=sha).exclude(sha256__in=Subquery(used)).delete()
+            if not await Blob.exists(sha256=sha):
+                self.path(sha).unlink(missing_ok=True)
+
+
+def _sync(out: IO[bytes]) -> None:
+    out.flush()
+    os.fsync(out.fileno())
+
+
+def _rename(temp: Path, final: Path) -> None:
+    os.replace(temp, final)
+    if hasattr(os, "O_DIRECTORY"):  # make the new name itself durable (POSIX)
+        fd = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+async def _copy(upload: Upload, out: IO[bytes], kind: AttachmentType) -> tuple[str, int, str]:
+    """Hash, count and write; decide the type once the leading bytes are in."""
+    digest, size, head, content_type = hashlib.sha256(), 0, b"", None
+    while chunk := await upload.read_chunk(CHUNK):
+        size += len(chunk)
+        if size > kind.max_bytes:
+            raise Unprocessable("the file is too large", [too_large(kind)])
+        if content_type is None:
+            head += chunk[: HEAD - len(head)]
+            if len(head) >= HEAD:
+                content_type = sniff(head, kind)
+        digest.update(chunk)
+        out.write(chunk)
+    if size == 0:
+        raise Unprocessable("the file is empty", [_file_outcome("attachment.empty", *_empty(kind))])
+    return digest.hexdigest(), size, content_type or sniff(head, kind)
+
+
+def sniff(head: bytes, kind: AttachmentType) -> str:
+    """The media type the content shows, if ``kind`` accepts it; else a 422 naming both."""
+    found = filetype.guess(head)
+    if found is None or found.mime not in kind.content_types:
+        raise Unprocessable(
+            "the file's content is not of an accepted type", [wrong_type(kind, found)]
+        )
+    return found.mime
+
+
+# -- what the applicant is told ---------------------------------------------------------------
+
+
+def _file_outcome(rule: str, zh: str, en: str, **params) -> Outcome:
+    return Outcome(
+        rule=rule, kind="violation", message=Text(zh, en), fields=("/file",), params=params
+    )
+
+
+def _extension(mime: str) -> str:
+    known = filetype.get_type(mime=mime)
+    return known.extension if known else mime.rsplit("/", 1)[-1]
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("MB", 2**20), ("KB", 2**10)):
+        if n % factor == 0:
+            return f"{n // factor}{unit}"
+    return f"{n} bytes"
+
+
+def wrong_type(kind: AttachmentType, found: filetype.Type | None) -> Outcome:
+    formats = [_extension(m) for m in kind.content_types]
+    what_zh = f"{found.extension}文件" if found else "无法识别类型的文件"
+    what_en = f"a {found.extension} file" if found else "of a type that cannot be recognised"
+    return _file_outcome(
+        "attachment.type",
+        f"{kind.title.zh}须为{'、'.join(formats)}格式，上传的是{what_zh}",
+        f"{kind.title.en} must be {' or '.join(formats)}; the file sent is {what_en}",
+        accepted=list(kind.content_types),
+        found=found.mime if found else None,
+    )
+
+
+def too_large(kind: AttachmentType) -> Outcome:
+    limit = _size(kind.max_bytes)
+    return _file_outcome(
+        "attachment.size",
+        f"{kind.title.zh}大小不能超过{limit}",
+        f"{kind.title.en} may be at most {limit}",
+        max_bytes=kind.max_bytes,
+    )
+
+
+def _empty(kind: AttachmentType) -> tuple[str, str]:
+    return f"{kind.title.zh}是空文件，请重新选择", f"{kind.title.en}: the file is empty"
+
+
+def clean_filename(raw: str | None, kind: AttachmentType, content_type: str) -> str:
+    """The name shown and offered on download: no folders, no control characters, ≤ 255."""
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().strip(".")
+    if not name:
+        name = f"{kind.name}.{_extension(content_type)}"
+    if len(name) > 255:
+        suffix = Path(name).suffix[:16]
+        name = name[: 255 - len(suffix)] + suffix
+    return name
+
+
+# -- attaching to an application ---------------------------------------------------------------
+
+
+def declared(kernel: Kernel, application: Application, name: str) -> AttachmentType:
+    """The attachment type ``name`` of the application's workflow, or a 422 listing them."""
+    types = kernel.process(application.process).attachment_types(application.workflow)
+    if name in types:
+        return types[name]
+    listed = "、".join(f"{t.name}（{t.title.zh}）" for t in types.values()) or "无"
+    outcome = Outcome(
+        rule="attachment.unknown-type",
+        kind="violation",
+        fields=("/type",),
+        message=Text(
+            f"本事项没有“{name}”类附件，可上传：{listed}",
+            f"This application takes no attachment of type '{name}'; it takes: "
+            f"{', '.join(types) or 'none'}",
+        ),
+        params={"types": list(types)},
+    )
+    raise Unprocessable(f"unknown attachment type '{name}'", [outcome])
+
+
+def check_open(kernel: Kernel, application: Application, roles: Iterable[str]) -> None:
+    """Material changes only in a state the applicant can still act from (draft, returned)."""
+    wf = kernel.process(application.process).workflows[application.workflow]
+    if not any(set(roles) & set(t.roles) for t in wf.leaving(application.state)):
+        state = wf.state(application.state)
+        raise MaterialLocked(
+            f"the application is {application.state} ({state.title.zh}): "
+            "its attachments can change again only when it is back with the applicant"
+        )
+
+
+async def _prepare(
+    kernel: Kernel, actor: workflow.Actor, application: Application, if_match: int
+) -> None:
+    """Every refusal that needs no file, before a byte of it is read."""
+    await access.check_may_edit(actor.account, application)
+    check_open(kernel, application, actor.account.roles)
+    if application.version != if_match:
+        raise Conflict(f"version {if_match} is not the current version {application.version}")
+
+
+async def attach(
+    kernel: Kernel,
+    blobs: BlobStore,
+    actor: workflow.Actor,
+    application: Application,
+    type_name: str,
+    upload: Upload,
+    *,
+    if_match: int,
+) -> tuple[Attachment, Blob]:
+    """Store ``upload`` as the application's ``type_name``, replacing one already there."""
+    await _prepare(kernel, actor, application, if_match)
+    kind = declared(kernel, application, type_name)
+    received = await blobs.receive(upload, kind)
+    await blobs.place(received)
+    filename = clean_filename(upload.filename, kind, received.content_type)
+
+    async def write(conn) -> tuple[Attachment, Blob, list[str]]:
+        blob, _ = await Blob.get_or_create(
+            sha256=received.sha256,
+            defaults={"size": received.size, "content_type": received.content_type},
+            using_db=conn,
+        )
+        same_type = Attachment.filter(application_id=application.id, type=kind.name)
+        earlier = await same_type.using_db(conn).values_list("blob_id", flat=True)
+        await same_type.using_db(conn).delete()
+        attachment = await Attachment.create(
+            application_id=application.id,
+            type=kind.name,
+            filename=filename,
+            blob=blob,
+            uploaded_by=actor.account,
+            using_db=conn,
+        )
+        return attachment, blob, earlier
+
+    try:
+        attachment, blob, earlier = await workflow.change_attachments(
+            actor, application, if_match, action="attach", write=write
+        )
+    except BaseException:
+        await blobs.release([received.sha256])  # a file no row names does not stay behind
+        raise
+    await blobs.release(earlier)
+    return attachment, blob
+
+
+async def detach(
+    kernel: Kernel,
+    blobs: BlobStore,
+    actor: workflow.Actor,
+    application: Application,
+    attachment_id: int,
+    *,
+    if_match: int,
+) -> None:
+    """Remove one attachment of the application; its file goes if nothing else uses it."""
+    await _prepare(kernel, actor, application, if_match)
+    attachment = await Attachment.get_or_none(id=attachment_id, application_id=application.id)
+    if attachment is None:
+        raise NotFound(f"application {application.id} has no attachment {attachment_id}")
+
+    async def write(conn) -> None:
+        await Attachment.filter(id=attachment.id).using_db(conn).delete()
+
+    await workflow.change_attachments(actor, application, if_match, action="detach", write=write)
+    await blobs.release([attachment.blob_id])

@@ -1,0 +1,573 @@
+"""Attachments over HTTP (CA-04 上传附件, CA-07, FW-04, FW-11): what an applicant would notice.
+
+Files are judged by their content and size, stored once by their hash, downloaded as they were
+sent, shown only to who may read the application, and never left half-written.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+import zlib
+from pathlib import Path
+from urllib.parse import quote
+
+import aiohttp
+import pytest
+
+from kernel.app import create_app
+from kernel.db.models import Application, Attachment, Blob
+from kernel.manifest import ManifestError, load_manifest
+
+from .factories import login, make_account, qr_login
+
+UNIT = {"certificate_validity": "long_term", "email": "office@example.gov.cn"}
+FIXED_TERM = {"certificate_validity": "fixed", "certificate_expires": "2099-12-31"}
+DOCUMENT = {
+    "matter": "change",
+    "unit_name": "某某市机关事务管理局",
+    "uscc": "1110000000004JUR69",
+    "handler": "张三",
+    "handler_mobile": "13800138000",
+    "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
+}
+#: A real 1×1 JFIF image (what a scanner or phone sends, only smaller).
+JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////"
+    "////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQAB"
+    "PxA="
+)
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def png(shade: int = 0, size: int = 4) -> bytes:
+    """A valid RGB PNG of ``size``×``size`` pixels; ``shade`` makes different files."""
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(tag + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+    rows = b"".join(
+        b"\x00" + bytes((shade + x * 40 + y * 20) % 256 for x in range(size) for _ in range(3))
+        for y in range(size)
+    )
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+async def client(aiohttp_client, config):
+    client = await aiohttp_client(create_app(config))
+    await make_account("unit-a", "unit", ["unit"], region="110108", profile=UNIT)
+    await make_account("unit-b", "unit", ["unit"], region="110105", profile=UNIT)
+    await make_account("unit-fixed", "unit", ["unit"], region="110108", profile=FIXED_TERM)
+    await make_account("person", "natural_person", ["natural_person"], region="110108")
+    await make_account(
+        "reviewer-bj",
+        "reviewer",
+        ["registry_reviewer"],
+        scopes=[{"process": "codeassign", "region": "110000"}],
+    )
+    await make_account(
+        "reviewer-sh",
+        "reviewer",
+        ["registry_reviewer"],
+        scopes=[{"process": "codeassign", "region": "310000"}],
+    )
+    return client
+
+
+@pytest.fixture
+def blobs(config) -> Path:
+    return config.data_dir / "blobs"
+
+
+def stored_files(blobs: Path) -> list[Path]:
+    """Every file under the blob folder, temporary ones included."""
+    return sorted(p for p in blobs.rglob("*") if p.is_file()) if blobs.exists() else []
+
+
+async def draft(client, headers, process="codeassign", **body) -> dict:
+    body = {"process": process, **body}
+    if process == "codeassign":
+        body = {"matter": "change", "data": DOCUMENT, **body}
+    response = await client.post("/api/applications", json=body, headers=headers)
+    assert response.status == 201, await response.text()
+    return await response.json()
+
+
+async def upload(
+    client,
+    headers,
+    application_id,
+    kind,
+    content,
+    *,
+    version,
+    filename="scan.png",
+    content_type="image/png",
+):
+    form = aiohttp.FormData(quote_fields=False)  # UTF-8 names as browsers send them
+    form.add_field("type", kind)
+    form.add_field("file", content, filename=filename, content_type=content_type)
+    return await client.post(
+        f"/api/applications/{application_id}/attachments",
+        data=form,
+        headers={**headers, "If-Match": f'"{version}"'},
+    )
+
+
+async def version_of(application_id: int) -> int:
+    return (await Application.get(id=application_id)).version
+
+
+async def test_a_png_is_stored_by_its_hash_and_downloaded_byte_identical(client, blobs):
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    content = png(7)
+    response = await upload(
+        client,
+        unit,
+        app["id"],
+        "application_form",
+        content,
+        version=1,
+        filename="申请表（盖章）.png",
+        content_type="text/plain",
+    )
+    body = await response.json()
+    assert response.status == 201, body
+    sha = hashlib.sha256(content).hexdigest()
+    assert response.headers["ETag"] == '"2"'
+    assert body["type"] == "application_form" and body["filename"] == "申请表（盖章）.png"
+    assert (body["content_type"], body["size"], body["sha256"]) == ("image/png", len(content), sha)
+    assert body["uploaded_at"] and body["title"]["zh"] == "加盖公章的申请表扫描件"
+    assert stored_files(blobs) == [blobs / sha[:2] / sha]
+
+    download = await client.get(body["url"], headers=unit)
+    assert download.status == 200
+    assert await download.read() == content
+    assert download.headers["Content-Type"] == "image/png"
+    disposition = download.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert f"filename*=UTF-8''{quote('申请表（盖章）.png')}" in disposition
+    assert "%E7%94%B3%E8%AF%B7%E8%A1%A8" in disposition  # 申请表, as UTF-8 octets
+
+    listed = await (
+        await client.get(f"/api/applications/{app['id']}/attachments", headers=unit)
+    ).json()
+    assert [(a["id"], a["sha256"]) for a in listed["items"]] == [(body["id"], sha)]
+    assert [t["name"] for t in listed["types"]] == ["application_form", "change_approval"]
+    history = await (
+        await client.get(f"/api/applications/{app['id']}/history", headers=unit)
+    ).json()
+    assert [(h["seq"], h["action"]) for h in history["items"]] == [(1, "create"), (2, "attach")]
+
+
+async def test_a_real_jpeg_is_accepted_for_an_id_scan(client):
+    person = await login(client, "person")
+    profile = await draft(client, person, "foreignwork", workflow="person_profile", data={})
+    response = await upload(
+        client,
+        person,
+        profile["id"],
+        "id_front",
+        JPEG,
+        version=1,
+        filename="front.jpeg",
+        content_type="image/jpeg",
+    )
+    assert response.status == 201, await response.text()
+    body = await response.json()
+    assert (body["content_type"], body["size"]) == ("image/jpeg", len(JPEG))
+    assert await (await client.get(body["url"], headers=person)).read() == JPEG
+
+
+async def test_a_pdf_named_photo_jpg_is_refused_as_a_pdf(client, blobs):
+    person = await login(client, "person")
+    profile = await draft(client, person, "foreignwork", workflow="person_profile", data={})
+    response = await upload(
+        client,
+        person,
+        profile["id"],
+        "id_front",
+        PDF,
+        version=1,
+        filename="photo.jpg",
+        content_type="image/jpeg",
+    )
+    assert response.status == 422
+    assert response.content_type == "application/problem+json"
+    [violation] = (await response.json())["violations"]
+    assert (violation["rule"], violation["fields"]) == ("attachment.type", ["/file"])
+    assert violation["params"]["found"] == "application/pdf"
+    assert "pdf" in violation["message"]["zh"] and "jpg" in violation["message"]["zh"]
+    assert "pdf" in violation["message"]["en"]
+    assert stored_files(blobs) == []
+    assert await Blob.all().count() == 0 and await version_of(profile["id"]) == 1
+
+
+async def test_a_png_is_an_accepted_appeal_scan_but_not_a_profile_scan(kernel):
+    """FW-04 takes jpg, png or jpeg; FW-11 only jpg: the same type name, per workflow."""
+    foreignwork = kernel.process("foreignwork")
+    assert "image/png" in foreignwork.attachment_types("password_appeal")["id_front"].content_types
+    assert foreignwork.attachment_types("person_profile")["id_front"].content_types == (
+        "image/jpeg",
+    )
+    assert foreignwork.attachment_types("person_profile")["id_front"].max_bytes == 1048576
+
+
+async def test_an_oversize_file_is_refused_and_nothing_is_stored(client, blobs):
+    person = await login(client, "person")
+    profile = await draft(client, person, "foreignwork", workflow="person_profile", data={})
+    too_big = JPEG[:-2] + b"\x00" * (1048577 - len(JPEG)) + b"\xff\xd9"
+    assert len(too_big) == 1048577
+    response = await upload(
+        client,
+        person,
+        profile["id"],
+        "id_back",
+        too_big,
+        version=1,
+        filename="back.jpg",
+        content_type="image/jpeg",
+    )
+    assert response.status == 422
+    [violation] = (await response.json())["violations"]
+    assert (violation["rule"], violation["fields"]) == ("attachment.size", ["/file"])
+    assert "1MB" in violation["message"]["zh"] and "1MB" in violation["message"]["en"]
+    assert stored_files(blobs) == []
+    assert await Blob.all().count() == 0 and await Attachment.all().count() == 0
+    assert await version_of(profile["id"]) == 1
+
+    exactly = too_big[:1048574] + b"\xff\xd9"
+    assert len(exactly) == 1048576
+    ok = await upload(
+        client,
+        person,
+        profile["id"],
+        "id_back",
+        exactly,
+        version=1,
+        filename="back.jpg",
+        content_type="image/jpeg",
+    )
+    assert ok.status == 201, await ok.text()
+
+
+async def test_an_unknown_type_and_a_missing_file_are_refused(client):
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    unknown = await upload(client, unit, app["id"], "selfie", png(), version=1)
+    assert unknown.status == 422
+    [violation] = (await unknown.json())["violations"]
+    assert violation["rule"] == "attachment.unknown-type" and violation["fields"] == ["/type"]
+    assert violation["params"]["types"] == ["application_form", "change_approval"]
+    form = aiohttp.FormData()
+    form.add_field("type", "application_form")
+    form.add_field("other", b"x", filename="x.txt")
+    no_file = await client.post(
+        f"/api/applications/{app['id']}/attachments", data=form, headers={**unit, "If-Match": '"1"'}
+    )
+    assert no_file.status == 400
+    assert (await no_file.json())["violations"][0]["fields"] == ["/file"]
+    assert await version_of(app["id"]) == 1
+
+
+async def test_uploading_the_same_type_again_replaces_it(client, blobs):
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    first = await (
+        await upload(client, unit, app["id"], "application_form", png(1), version=1)
+    ).json()
+    second = await upload(
+        client, unit, app["id"], "application_form", png(2), version=2, filename="重新扫描.png"
+    )
+    assert second.status == 201 and second.headers["ETag"] == '"3"'
+    second = await second.json()
+    listed = await (
+        await client.get(f"/api/applications/{app['id']}/attachments", headers=unit)
+    ).json()
+    assert [(a["type"], a["filename"]) for a in listed["items"]] == [
+        ("application_form", "重新扫描.png")
+    ]
+    sha = second["sha256"]
+    assert stored_files(blobs) == [blobs / sha[:2] / sha]
+    assert [b.sha256 for b in await Blob.all()] == [sha]
+    assert (await client.get(first["url"], headers=unit)).status == 404
+
+
+async def test_the_same_file_twice_is_stored_once(client, blobs):
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    content = png(3)
+    await upload(client, unit, app["id"], "application_form", content, version=1)
+    again = await upload(client, unit, app["id"], "change_approval", content, version=2)
+    assert again.status == 201
+    assert len(stored_files(blobs)) == 1 and await Blob.all().count() == 1
+    assert await Attachment.all().count() == 2
+
+
+async def test_others_cannot_list_download_or_delete_and_reviewers_only_in_scope(client):
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    body = await (
+        await upload(client, unit, app["id"], "application_form", png(), version=1)
+    ).json()
+    listing = f"/api/applications/{app['id']}/attachments"
+    removal = f"{listing}/{body['id']}"
+
+    other = await login(client, "unit-b")
+    assert (await client.get(listing, headers=other)).status == 404
+    assert (await client.get(body["url"], headers=other)).status == 404
+    assert (await client.get("/api/attachments/999999", headers=other)).status == 404
+    assert (await client.delete(removal, headers={**other, "If-Match": '"2"'})).status == 404
+    intruder = await upload(client, other, app["id"], "application_form", png(9), version=2)
+    assert intruder.status == 404
+
+    shanghai = await login(client, "reviewer-sh")
+    assert (await client.get(body["url"], headers=shanghai)).status == 404
+    assert (await client.get(listing, headers=shanghai)).status == 404
+
+    beijing = await login(client, "reviewer-bj")
+    seen = await client.get(body["url"], headers=beijing)
+    assert seen.status == 200 and await seen.read() == png()
+    assert len((await (await client.get(listing, headers=beijing)).json())["items"]) == 1
+    assert (await client.delete(removal, headers={**beijing, "If-Match": '"2"'})).status == 403
+    by_reviewer = await upload(client, beijing, app["id"], "change_approval", png(4), version=2)
+    assert by_reviewer.status == 403
+
+    assert (await client.get(body["url"])).status == 401
+    assert await Attachment.all().count() == 1 and await version_of(app["id"]) == 2
+
+
+async def test_a_stale_if_match_is_refused_and_changes_nothing(client, blobs):
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    saved = await client.put(
+        f"/api/applications/{app['id']}",
+        json={"data": DOCUMENT},
+        headers={**unit, "If-Match": '"1"'},
+    )
+    assert saved.status == 200
+    stale = await upload(client, unit, app["id"], "application_form", png(), version=1)
+    assert stale.status == 409
+    assert stored_files(blobs) == [] and await Blob.all().count() == 0
+    form = aiohttp.FormData()
+    form.add_field("type", "application_form")
+    form.add_field("file", png(), filename="a.png")
+    missing = await client.post(
+        f"/api/applications/{app['id']}/attachments", data=form, headers=unit
+    )
+    assert missing.status == 428
+
+    body = await (
+        await upload(client, unit, app["id"], "application_form", png(), version=2)
+    ).json()
+    gone = await client.delete(
+        f"/api/applications/{app['id']}/attachments/{body['id']}",
+        headers={**unit, "If-Match": '"2"'},
+    )
+    assert gone.status == 409
+    assert await Attachment.all().count() == 1 and await version_of(app["id"]) == 3
+
+
+async def test_a_crash_between_writing_and_renaming_leaves_nothing_half_written(
+    client, blobs, monkeypatch
+):
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+
+    def crash(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("kernel.attachments.os.replace", crash)
+    response = await upload(client, unit, app["id"], "application_form", png(), version=1)
+    assert response.status == 500
+    assert response.content_type == "application/problem+json"
+    assert stored_files(blobs) == []
+    assert await Blob.all().count() == 0 and await Attachment.all().count() == 0
+    assert await version_of(app["id"]) == 1
+    history = await (
+        await client.get(f"/api/applications/{app['id']}/history", headers=unit)
+    ).json()
+    assert [h["action"] for h in history["items"]] == ["create"]
+
+    monkeypatch.undo()
+    retried = await upload(client, unit, app["id"], "application_form", png(), version=1)
+    assert retried.status == 201
+
+
+async def test_deleting_an_attachment_removes_it_with_its_file(client, blobs):
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    body = await (
+        await upload(client, unit, app["id"], "application_form", png(), version=1)
+    ).json()
+    gone = await client.delete(
+        f"/api/applications/{app['id']}/attachments/{body['id']}",
+        headers={**unit, "If-Match": '"2"'},
+    )
+    assert gone.status == 204 and gone.headers["ETag"] == '"3"'
+    listed = await (
+        await client.get(f"/api/applications/{app['id']}/attachments", headers=unit)
+    ).json()
+    assert listed["items"] == []
+    assert stored_files(blobs) == [] and await Blob.all().count() == 0
+    history = await (
+        await client.get(f"/api/applications/{app['id']}/history", headers=unit)
+    ).json()
+    assert [h["action"] for h in history["items"]] == ["create", "attach", "detach"]
+    again = await client.delete(
+        f"/api/applications/{app['id']}/attachments/{body['id']}",
+        headers={**unit, "If-Match": '"3"'},
+    )
+    assert again.status == 404
+
+
+async def test_deleting_the_material_removes_its_files_but_keeps_shared_ones(client, blobs):
+    unit = await login(client, "unit-a")
+    doomed, kept = await draft(client, unit), await draft(client, unit)
+    shared, own = png(5), png(6)
+    await upload(client, unit, doomed["id"], "application_form", shared, version=1)
+    await upload(client, unit, doomed["id"], "change_approval", own, version=2)
+    other = await (
+        await upload(client, unit, kept["id"], "application_form", shared, version=1)
+    ).json()
+    assert len(stored_files(blobs)) == 2
+
+    deleted = await client.delete(
+        f"/api/applications/{doomed['id']}", headers={**unit, "If-Match": '"3"'}
+    )
+    assert deleted.status == 204
+    sha = hashlib.sha256(shared).hexdigest()
+    assert stored_files(blobs) == [blobs / sha[:2] / sha]
+    assert [b.sha256 for b in await Blob.all()] == [sha]
+    assert await Attachment.filter(application_id=doomed["id"]).count() == 0
+    assert await (await client.get(other["url"], headers=unit)).read() == shared
+
+
+async def test_ca07_a_fixed_term_unit_submits_once_the_attachments_are_uploaded(client):
+    unit = await qr_login("unit-fixed")
+    app = await draft(client, unit)
+    agreed = await client.post(
+        "/api/auth/agreements",
+        json={"text_id": "codeassign.login", "version": "2024-01"},
+        headers=unit,
+    )
+    assert agreed.status == 201
+    submit = f"/api/applications/{app['id']}/transitions/submit"
+    refused = await client.post(submit, headers={**unit, "If-Match": '"1"'})
+    assert refused.status == 422
+    assert {v["rule"] for v in (await refused.json())["violations"]} == {
+        "codeassign.attachments.application-form",
+        "codeassign.attachments.change-approval",
+    }
+
+    form = await upload(
+        client,
+        unit,
+        app["id"],
+        "application_form",
+        PDF,
+        version=1,
+        filename="申请表.pdf",
+        content_type="application/pdf",
+    )
+    approval = await upload(client, unit, app["id"], "change_approval", png(), version=2)
+    assert (form.status, approval.status) == (201, 201)
+    assert (await form.json())["content_type"] == "application/pdf"
+
+    submitted = await client.post(submit, headers={**unit, "If-Match": '"3"'})
+    body = await submitted.json()
+    assert submitted.status == 200, body
+    assert body["application"]["state"] == "awaiting_acceptance"
+
+    locked = await upload(client, unit, app["id"], "change_approval", png(8), version=4)
+    assert locked.status == 409
+    assert await Attachment.filter(application_id=app["id"]).count() == 2
+
+
+async def test_the_process_description_lists_its_attachment_types(client):
+    unit = await login(client, "unit-a")
+    described = await (await client.get("/api/processes/codeassign", headers=unit)).json()
+    form = described["workflows"]["application"]["attachments"]["application_form"]
+    assert form["content_types"] == ["image/jpeg", "image/png", "application/pdf"]
+    assert form["title"] == {
+        "zh": "加盖公章的申请表扫描件",
+        "en": "Stamped application form (scan)",
+    }
+    assert described["workflows"]["qr_request"]["attachments"] == {}
+
+
+MANIFEST = """
+name: parking
+version: 0.1.0
+title: {zh: 停车, en: Parking}
+attachments:
+  permit_scan:
+    title: {zh: 许可证, en: Permit}
+    content_types: [text/plain]
+    max_bytes: 1024
+  photo:
+    title: {zh: 照片, en: Photo}
+    content_types: [image/png]
+workflows:
+  permit:
+    title: {zh: 停车许可, en: Parking permit}
+    states: [{name: draft, title: {zh: 草稿, en: Draft}, initial: true}]
+    transitions: []
+"""
+
+
+def test_a_manifest_with_a_broken_attachment_type_says_what_is_wrong(tmp_path):
+    path = tmp_path / "process.yaml"
+    path.write_text(MANIFEST, "utf-8")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(path, rules_root=tmp_path, schemas_root=tmp_path)
+    assert any("/attachments/photo" in p and "max_bytes" in p for p in caught.value.problems)
+
+    path.write_text(
+        MANIFEST.replace(
+            "    content_types: [image/png]\n",
+            "    content_types: [image/png]\n    max_bytes: 2048\n",
+        )
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(path, rules_root=tmp_path, schemas_root=tmp_path)
+    assert caught.value.problems == [
+        "attachments: 'permit_scan' accepts 'text/plain', which cannot be recognised from a "
+        "file's content"
+    ]
+
+
+class EndlessScan:
+    """An upload that never ends, counting how much of it was read."""
+
+    filename = "endless.jpg"
+
+    def __init__(self) -> None:
+        self.read = 0
+
+    async def read_chunk(self, size: int = 65536) -> bytes:
+        self.read += size
+        return (JPEG + b"\x00" * size)[:size]
+
+
+async def test_an_upload_stops_being_read_as_soon_as_it_is_too_large(tmp_path, kernel):
+    from kernel.attachments import BlobStore
+    from kernel.errors import Unprocessable
+
+    kind = kernel.process("foreignwork").attachment_types("person_profile")["id_front"]
+    store, scan = BlobStore(tmp_path / "blobs"), EndlessScan()
+    with pytest.raises(Unprocessable) as refused:
+        await store.receive(scan, kind)
+    assert refused.value.violations[0].rule == "attachment.size"
+    assert scan.read <= kind.max_bytes + 65536
+    assert stored_files(store.root) == []
