@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Migrates the SQLite database under data/ and loads the demo accounts (both idempotent), then serves.
 serve: $(STAMP)
+	$(BIN)/govflow demo
 	$(BIN)/govflow serve --host 127.0.0.1 --port 8080
 
 test: $(STAMP)

@@ -41,8 +41,9 @@ def create_app(
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         url = database.database_url(config.database_url, config.data_dir)
-        await database.migrate(url)  # idempotent: a new database gets its tables here
-        await database.close()
+        if config.migrate_on_start:  # idempotent: a new database gets its tables here
+            await database.migrate(url)
+            await database.close()
         context = await database.connect(url)
         yield
         await database.close(context)

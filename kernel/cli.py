@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -50,7 +52,24 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (more than one: PostgreSQL)"
+    )
     serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database's tables")
+    migrate.set_defaults(run=_migrate)
+    demo = commands.add_parser("demo", help="load demo accounts and applications (idempotent)")
+    demo.set_defaults(run=_demo)
+    token = commands.add_parser("token", help="issue a session token for an account (operators)")
+    token.add_argument("username")
+    token.add_argument(
+        "--login-method",
+        default="password",
+        help="how the session counts as logged in, e.g. qr_image (rules may ask)",
+    )
+    token.add_argument("--minutes", type=int, default=60)
+    token.set_defaults(run=_token)
     return parser
 
 
@@ -124,16 +143,76 @@ def _rules_test(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import os
+    from .serve import serve
 
-    from aiohttp import web
+    return serve(Config.from_env(), args.host, args.port, args.workers)
 
-    from . import logs
-    from .app import create_app
 
-    logs.configure(os.environ.get("GOVFLOW_LOG_LEVEL", "INFO"))
-    # The kernel writes its own JSON access line per request (with route and request id).
-    web.run_app(create_app(Config.from_env()), host=args.host, port=args.port, access_log=None)
+def _migrate(args: argparse.Namespace) -> int:
+    from .db import database
+
+    config = Config.from_env()
+    url = database.database_url(config.database_url, config.data_dir)
+
+    async def run() -> None:
+        await database.migrate(url)
+        await database.close()
+
+    asyncio.run(run())
+    print(f"database up to date: {database.masked(url)}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import demo
+    from .db import database
+
+    config = Config.from_env()
+    url = database.database_url(config.database_url, config.data_dir)
+
+    async def run() -> demo.Loaded:
+        await database.migrate(url)
+        await database.close()
+        context = await database.connect(url)
+        kernel = Kernel.build(dataclasses.replace(config, watch_rules=False))
+        try:
+            return await demo.load(kernel)
+        finally:
+            kernel.close()
+            await database.close(context)
+
+    loaded = asyncio.run(run())
+    print(
+        f"demo data: {len(loaded.accounts)} new accounts, {len(loaded.applications)} new "
+        f"applications; every demo account's password is {demo.PASSWORD}"
+    )
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from . import auth
+    from .db import database
+    from .db.models import Account
+
+    config = Config.from_env()
+    url = database.database_url(config.database_url, config.data_dir)
+
+    async def run() -> str | None:
+        context = await database.connect(url)
+        try:
+            account = await Account.get_or_none(username=args.username, active=True)
+            if account is None:
+                return None
+            token, _ = await auth.issue_token(account, args.minutes, args.login_method)
+            return token
+        finally:
+            await database.close(context)
+
+    token = asyncio.run(run())
+    if token is None:
+        print(f"govflow: no active account {args.username!r}", file=sys.stderr)
+        return 1
+    print(token)
     return 0
 
 

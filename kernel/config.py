@@ -34,6 +34,9 @@ class Config:
     sms_gateway_url: str = ""
     #: Run the outbox worker inside the app (off in tests that drive it by hand).
     outbox_worker: bool = True
+    #: Upgrade the database when the app starts; ``govflow serve --workers N`` migrates once
+    #: before starting the workers instead, so they never race each other's migrations.
+    migrate_on_start: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -53,4 +56,5 @@ class Config:
             smtp_port=int(env.get("GOVFLOW_SMTP_PORT", default.smtp_port)),
             smtp_sender=env.get("GOVFLOW_SMTP_SENDER", default.smtp_sender),
             sms_gateway_url=env.get("GOVFLOW_SMS_GATEWAY_URL", ""),
+            outbox_worker=env.get("GOVFLOW_OUTBOX_WORKER", "1") not in ("", "0"),
         )

@@ -7,6 +7,7 @@ needs hangs off the one object it returns.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,11 @@ from .metrics import Metrics
 from .plugins import PluginError, make_plugin_manager
 from .process import Process
 from .rules.book import RuleBook, RuleSource
+from .rules.facts import ContextShapeError, FactError
 from .rules.lint import FactFields, known_types, make_linter
 from .schemas import SchemaRegistry
+
+log = logging.getLogger(__name__)
 
 
 class UnknownName(LookupError):
@@ -55,7 +59,8 @@ class Kernel:
         pm = pm or make_plugin_manager(autoload=config.autoload_plugins)
         processes = _processes(pm, config)
         formats: dict[str, Any] = {}
-        for contributed in pm.hook.govflow_formats():
+        # pluggy calls the last-registered plugin first: reversed, a later plugin replaces.
+        for contributed in reversed(pm.hook.govflow_formats()):
             formats.update(contributed or {})
         schema_dirs = [("common", config.schemas_dir / "common")]
         schema_dirs += [(p.name, p.schemas_dir) for p in processes.values()]
@@ -102,10 +107,27 @@ class Kernel:
         document: Mapping[str, Any],
         context: Mapping[str, Any],
     ) -> list[Mapping[str, Any]]:
-        """Every plugin's facts about one subject, for the rules engine."""
-        results = self.pm.hook.govflow_facts(
-            process=process, workflow=workflow, matter=matter, document=document, context=context
-        )
+        """Every plugin's facts about one subject, for the rules engine.
+
+        A dry run's context comes from the client: a plugin that trips over a value of the wrong
+        shape (``"unit": 5``) is a bad request, not a crash. The traceback is still logged, since
+        the same error from a server-built context is the plugin's bug.
+        """
+        try:
+            results = self.pm.hook.govflow_facts(
+                process=process,
+                workflow=workflow,
+                matter=matter,
+                document=document,
+                context=context,
+            )
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            if isinstance(exc, FactError):
+                raise
+            log.warning("facts of %s could not be built", process, exc_info=True)
+            raise ContextShapeError(
+                f"the context is not of the shape {process} reads: {exc}"
+            ) from None
         return [fact for facts in results if facts for fact in facts]
 
     def validate(

@@ -114,4 +114,13 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return problem(exc.status, f"http-{exc.status}", exc.reason, exc.reason)
+        zh = _HTTP_TITLES_ZH.get(exc.status, exc.reason)
+        return problem(exc.status, f"http-{exc.status}", zh, exc.reason)
+
+
+_HTTP_TITLES_ZH = {
+    404: "未找到",
+    405: "不支持该请求方法",
+    406: "无法提供所要求的格式",
+    415: "不支持该内容类型",
+}

@@ -165,3 +165,23 @@ def govflow_forms(process: str) -> list[Mapping[str, Any]] | None:
     may add a form to another plugin's process; two forms of one process with the same name
     are an error that names the form.
     """
+
+
+# -- What a newcomer sees ------------------------------------------------------------------------
+
+
+@hookspec
+def govflow_demo_data() -> list[Path]:
+    """YAML files of demo accounts and applications, loaded by ``govflow demo``.
+
+    Called once by ``govflow demo``; never while serving. Return a list of paths (or ``[]``).
+    Each file holds ``accounts`` — mappings with ``username``, ``kind`` (``unit``,
+    ``natural_person``, ``legal_person``, ``reviewer``, ``admin``), ``roles``, and optionally
+    ``display_name``, ``region``, ``scopes`` (reviewers: ``[{process, region}]``) and ``profile``
+    (what your facts read from the owner) — and ``applications`` — mappings with ``owner`` (a
+    username), ``process``, ``matter`` or ``workflow``, and ``data``. Every demo account gets
+    the password printed by ``govflow demo`` (``kernel.demo.PASSWORD``). Loading is idempotent:
+    an existing username is left as it is, and an owner's application is created only if that
+    owner has none in that process and workflow yet, through the same workflow code as the API
+    (so it has its audit record). Files of all plugins are loaded in registration order.
+    """

@@ -67,6 +67,9 @@ def configure(level: int | str = logging.INFO, stream: TextIO | None = None) -> 
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # At DEBUG these write SQL with its parameters: outbox bodies, i.e. verification codes.
+    for chatty in ("tortoise", "aiosqlite", "asyncpg"):
+        logging.getLogger(chatty).setLevel(max(logging.INFO, logging.getLogger().level))
     return handler
 
 

@@ -95,6 +95,8 @@ def rules_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def config(rules_dir: Path, tmp_path: Path, database_url: str) -> Config:
     return Config(
-        rules_dir=rules_dir, data_dir=tmp_path / "data", database_url=database_url,
+        rules_dir=rules_dir,
+        data_dir=tmp_path / "data",
+        database_url=database_url,
         outbox_worker=False,
     )

@@ -34,7 +34,9 @@ async def make_account(
 
 async def login(client, username: str, password: str = PASSWORD) -> dict[str, str]:
     """Authorization headers for ``username``."""
-    response = await client.post("/api/auth/login", json={"username": username, "password": password})
+    response = await client.post(
+        "/api/auth/login", json={"username": username, "password": password}
+    )
     assert response.status == 200, await response.text()
     return {"Authorization": f"Bearer {(await response.json())['token']}"}
 

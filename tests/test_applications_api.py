@@ -24,10 +24,18 @@ async def client(aiohttp_client, config):
     client = await aiohttp_client(create_app(config))
     await make_account("unit-a", "unit", ["unit"], region="110108", profile=UNIT_PROFILE)
     await make_account("unit-b", "unit", ["unit"], region="110105", profile=UNIT_PROFILE)
-    await make_account("reviewer-bj", "reviewer", ["registry_reviewer"],
-                       scopes=[{"process": "codeassign", "region": "110000"}])
-    await make_account("reviewer-sh", "reviewer", ["registry_reviewer"],
-                       scopes=[{"process": "codeassign", "region": "310000"}])
+    await make_account(
+        "reviewer-bj",
+        "reviewer",
+        ["registry_reviewer"],
+        scopes=[{"process": "codeassign", "region": "110000"}],
+    )
+    await make_account(
+        "reviewer-sh",
+        "reviewer",
+        ["registry_reviewer"],
+        scopes=[{"process": "codeassign", "region": "310000"}],
+    )
     return client
 
 
@@ -42,7 +50,8 @@ async def create_draft(client, headers, data=None, **extra):
 
 async def agree_commitment(client, headers):
     response = await client.post(
-        "/api/auth/agreements", json={"text_id": "codeassign.login", "version": "2024-01"},
+        "/api/auth/agreements",
+        json={"text_id": "codeassign.login", "version": "2024-01"},
         headers=headers,
     )
     assert response.status == 201
@@ -55,31 +64,43 @@ async def test_a_unit_submits_and_a_reviewer_accepts(client):
     draft = await response.json()
     assert draft["state"] == "draft" and draft["state_title"]["zh"] == "未提交"
 
-    saved = await client.put(f"/api/applications/{draft['id']}", json={"data": DOCUMENT},
-                             headers={**unit, "If-Match": '"1"'})
+    saved = await client.put(
+        f"/api/applications/{draft['id']}",
+        json={"data": DOCUMENT},
+        headers={**unit, "If-Match": '"1"'},
+    )
     assert saved.status == 200 and saved.headers["ETag"] == '"2"'
 
     await agree_commitment(client, unit)
-    submitted = await client.post(f"/api/applications/{draft['id']}/transitions/submit",
-                                  headers={**unit, "If-Match": '"2"'})
+    submitted = await client.post(
+        f"/api/applications/{draft['id']}/transitions/submit", headers={**unit, "If-Match": '"2"'}
+    )
     body = await submitted.json()
     assert submitted.status == 200, body
     assert body["application"]["state"] == "awaiting_acceptance"
     assert body["decision"]["ok"] is True
 
     reviewer = await login(client, "reviewer-bj")
-    queue = await (await client.get("/api/applications?process=codeassign&state=awaiting_acceptance",
-                                    headers=reviewer)).json()
+    queue = await (
+        await client.get(
+            "/api/applications?process=codeassign&state=awaiting_acceptance", headers=reviewer
+        )
+    ).json()
     assert [a["id"] for a in queue["items"]] == [draft["id"]]
-    accepted = await client.post(f"/api/applications/{draft['id']}/transitions/accept",
-                                 json={"reply": "材料齐全，予以受理"},
-                                 headers={**reviewer, "If-Match": '"3"'})
+    accepted = await client.post(
+        f"/api/applications/{draft['id']}/transitions/accept",
+        json={"reply": "材料齐全，予以受理"},
+        headers={**reviewer, "If-Match": '"3"'},
+    )
     assert accepted.status == 200
-    history = await (await client.get(f"/api/applications/{draft['id']}/history",
-                                      headers=unit)).json()
+    history = await (
+        await client.get(f"/api/applications/{draft['id']}/history", headers=unit)
+    ).json()
     assert [(h["seq"], h["action"], h["to"]) for h in history["items"]] == [
-        (1, "create", "draft"), (2, "save", "draft"),
-        (3, "transition", "awaiting_acceptance"), (4, "transition", "awaiting_review"),
+        (1, "create", "draft"),
+        (2, "save", "draft"),
+        (3, "transition", "awaiting_acceptance"),
+        (4, "transition", "awaiting_review"),
     ]
     assert history["items"][3]["reply"] == "材料齐全，予以受理"
     assert history["items"][2]["decision"]["rulesets"][0]["name"] == "codeassign.submit"
@@ -88,8 +109,9 @@ async def test_a_unit_submits_and_a_reviewer_accepts(client):
 async def test_a_refused_submission_changes_nothing_and_lists_every_reason(client):
     unit = await qr_login("unit-a")
     draft = await (await create_draft(client, unit, data={**DOCUMENT, "uscc": "bad"})).json()
-    response = await client.post(f"/api/applications/{draft['id']}/transitions/submit",
-                                 headers={**unit, "If-Match": '"1"'})
+    response = await client.post(
+        f"/api/applications/{draft['id']}/transitions/submit", headers={**unit, "If-Match": '"1"'}
+    )
     assert response.status == 422
     assert response.content_type == "application/problem+json"
     problem = await response.json()
@@ -97,11 +119,15 @@ async def test_a_refused_submission_changes_nothing_and_lists_every_reason(clien
     after = await (await client.get(f"/api/applications/{draft['id']}", headers=unit)).json()
     assert after["state"] == "draft" and after["version"] == 1
 
-    fixed = await client.put(f"/api/applications/{draft['id']}", json={"data": DOCUMENT},
-                             headers={**unit, "If-Match": '"1"'})
+    fixed = await client.put(
+        f"/api/applications/{draft['id']}",
+        json={"data": DOCUMENT},
+        headers={**unit, "If-Match": '"1"'},
+    )
     assert fixed.status == 200
-    response = await client.post(f"/api/applications/{draft['id']}/transitions/submit",
-                                 headers={**unit, "If-Match": '"2"'})
+    response = await client.post(
+        f"/api/applications/{draft['id']}/transitions/submit", headers={**unit, "If-Match": '"2"'}
+    )
     problem = await response.json()
     assert response.status == 422
     assert [v["rule"] for v in problem["violations"]] == ["codeassign.login.commitment"]
@@ -110,13 +136,18 @@ async def test_a_refused_submission_changes_nothing_and_lists_every_reason(clien
 async def test_a_stale_version_is_refused_with_409(client):
     unit = await login(client, "unit-a")
     draft = await (await create_draft(client, unit)).json()
-    first = await client.put(f"/api/applications/{draft['id']}", json={"data": {"a": 1}},
-                             headers={**unit, "If-Match": '"1"'})
-    second = await client.put(f"/api/applications/{draft['id']}", json={"data": {"a": 2}},
-                              headers={**unit, "If-Match": '"1"'})
+    first = await client.put(
+        f"/api/applications/{draft['id']}",
+        json={"data": {"a": 1}},
+        headers={**unit, "If-Match": '"1"'},
+    )
+    second = await client.put(
+        f"/api/applications/{draft['id']}",
+        json={"data": {"a": 2}},
+        headers={**unit, "If-Match": '"1"'},
+    )
     assert (first.status, second.status) == (200, 409)
-    missing = await client.put(f"/api/applications/{draft['id']}", json={"data": {}},
-                               headers=unit)
+    missing = await client.put(f"/api/applications/{draft['id']}", json={"data": {}}, headers=unit)
     assert missing.status == 428
     current = await (await client.get(f"/api/applications/{draft['id']}", headers=unit)).json()
     assert current["data"] == {"a": 1}
@@ -141,9 +172,13 @@ async def test_applicants_never_see_or_touch_each_others_applications(client):
     draft = await (await create_draft(client, a, data=DOCUMENT)).json()
     url = f"/api/applications/{draft['id']}"
     assert (await client.get(url, headers=b)).status == 404
-    assert (await client.put(url, json={"data": {}}, headers={**b, "If-Match": '"1"'})).status == 404
+    assert (
+        await client.put(url, json={"data": {}}, headers={**b, "If-Match": '"1"'})
+    ).status == 404
     assert (await client.delete(url, headers={**b, "If-Match": '"1"'})).status == 404
-    assert (await client.post(f"{url}/transitions/submit", headers={**b, "If-Match": '"1"'})).status == 404
+    assert (
+        await client.post(f"{url}/transitions/submit", headers={**b, "If-Match": '"1"'})
+    ).status == 404
     assert (await client.get(f"{url}/history", headers=b)).status == 404
     assert (await (await client.get("/api/applications", headers=b)).json())["items"] == []
 
@@ -152,13 +187,15 @@ async def test_reviewers_see_only_their_region_and_act_only_in_their_role(client
     unit = await qr_login("unit-a")
     draft = await (await create_draft(client, unit, data=DOCUMENT)).json()
     await agree_commitment(client, unit)
-    await client.post(f"/api/applications/{draft['id']}/transitions/submit",
-                      headers={**unit, "If-Match": '"1"'})
+    await client.post(
+        f"/api/applications/{draft['id']}/transitions/submit", headers={**unit, "If-Match": '"1"'}
+    )
     shanghai = await login(client, "reviewer-sh")
     assert (await client.get(f"/api/applications/{draft['id']}", headers=shanghai)).status == 404
     assert (await (await client.get("/api/applications", headers=shanghai)).json())["items"] == []
-    own_accept = await client.post(f"/api/applications/{draft['id']}/transitions/accept",
-                                   headers={**unit, "If-Match": '"2"'})
+    own_accept = await client.post(
+        f"/api/applications/{draft['id']}/transitions/accept", headers={**unit, "If-Match": '"2"'}
+    )
     assert own_accept.status == 403
 
 
@@ -173,8 +210,9 @@ async def test_lists_mask_personal_numbers_but_the_owner_reads_them_in_full(clie
 
 async def test_counter_only_matters_create_nothing(client):
     unit = await login(client, "unit-a")
-    response = await client.post("/api/applications", json={"process": "codeassign",
-                                                             "matter": "initial"}, headers=unit)
+    response = await client.post(
+        "/api/applications", json={"process": "codeassign", "matter": "initial"}, headers=unit
+    )
     assert response.status == 422
     assert "现场办理" in (await response.json())["violations"][0]["message"]["zh"]
     assert (await (await client.get("/api/applications", headers=unit)).json())["items"] == []
@@ -184,8 +222,9 @@ async def test_login_is_throttled_after_five_wrong_passwords(client):
     for _ in range(5):
         wrong = await client.post("/api/auth/login", json={"username": "unit-a", "password": "x"})
         assert wrong.status == 401
-    locked = await client.post("/api/auth/login",
-                               json={"username": "unit-a", "password": "Gov-flow-2026"})
+    locked = await client.post(
+        "/api/auth/login", json={"username": "unit-a", "password": "Gov-flow-2026"}
+    )
     assert locked.status == 429
 
 
@@ -208,7 +247,9 @@ async def test_concurrent_copies_of_one_create_make_one_application(client):
     assert len(listed["items"]) == 1
 
 
-async def test_a_create_that_fails_midway_leaves_nothing_and_its_retry_succeeds(client, monkeypatch):
+async def test_a_create_that_fails_midway_leaves_nothing_and_its_retry_succeeds(
+    client, monkeypatch
+):
     from kernel import workflow
     from kernel.db.models import Application, IdempotentRequest
 
@@ -237,21 +278,30 @@ async def test_twenty_reviewers_racing_on_one_state_leave_one_winner_and_no_gaps
     unit = await qr_login("unit-a")
     draft = await (await create_draft(client, unit, data=DOCUMENT)).json()
     await agree_commitment(client, unit)
-    submitted = await client.post(f"/api/applications/{draft['id']}/transitions/submit",
-                                  headers={**unit, "If-Match": '"1"'})
+    submitted = await client.post(
+        f"/api/applications/{draft['id']}/transitions/submit", headers={**unit, "If-Match": '"1"'}
+    )
     assert submitted.status == 200
     for n in range(20):
-        await make_account(f"rev-{n}", "reviewer", ["registry_reviewer"],
-                           scopes=[{"process": "codeassign", "region": "110000"}])
+        await make_account(
+            f"rev-{n}",
+            "reviewer",
+            ["registry_reviewer"],
+            scopes=[{"process": "codeassign", "region": "110000"}],
+        )
     reviewers = [await login(client, f"rev-{n}") for n in range(20)]
 
     async def accept(headers):
-        return await client.post(f"/api/applications/{draft['id']}/transitions/accept",
-                                 json={"reply": "受理"}, headers={**headers, "If-Match": '"2"'})
+        return await client.post(
+            f"/api/applications/{draft['id']}/transitions/accept",
+            json={"reply": "受理"},
+            headers={**headers, "If-Match": '"2"'},
+        )
 
     answers = await asyncio.gather(*(accept(h) for h in reviewers))
     assert sorted(r.status for r in answers) == [200] + [409] * 19
-    history = await (await client.get(f"/api/applications/{draft['id']}/history",
-                                      headers=unit)).json()
+    history = await (
+        await client.get(f"/api/applications/{draft['id']}/history", headers=unit)
+    ).json()
     assert [h["seq"] for h in history["items"]] == [1, 2, 3]
     assert history["items"][-1]["to"] == "awaiting_review"

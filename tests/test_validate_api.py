@@ -129,3 +129,13 @@ async def test_processes_describe_states_with_chinese_labels(client):
     assert states["awaiting_acceptance"] == "待受理"
     submit = process["workflows"]["application"]["transitions"][0]
     assert submit["rulesets"] == ["codeassign.submit"] and submit["roles"] == ["unit"]
+
+
+@pytest.mark.parametrize("context", [{"unit": 5}, {"attachments": 3}, {"commitment": "yes"}])
+async def test_a_context_of_the_wrong_shape_is_a_bad_request_not_a_crash(client, context):
+    response = await client.post(
+        "/api/processes/codeassign/validate", json={"document": DOCUMENT, "context": context}
+    )
+    assert response.status == 400, await response.text()
+    problem = await response.json()
+    assert problem["violations"][0]["fields"] == ["/context"]

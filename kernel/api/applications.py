@@ -14,6 +14,7 @@ from ..errors import field_error
 from ..idempotency import fingerprint, once
 from ..keys import KERNEL
 from ..masking import mask
+from ..notify.worker import OUTBOX_WAKE
 from .http import (
     cursor,
     etag,
@@ -195,6 +196,8 @@ async def take_transition(request: web.Request) -> web.Response:
     moved, decision = await workflow.transition(
         kernel, actor, application, request.match_info["name"], if_match=version, reply=reply
     )
+    if (wake := request.app.get(OUTBOX_WAKE)) is not None:
+        wake.set()  # its notifications are committed: send them now, not at the next poll
     result = {
         "application": await represent(kernel, moved, actor.account),
         "decision": decision.as_dict(),

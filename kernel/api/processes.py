@@ -105,7 +105,7 @@ async def validate(request: web.Request) -> web.Response:
     except UnknownName as exc:
         return _not_found(str(exc))
     except FactError as exc:
-        return bad_request("/document", "request.fact", "提交的数据无法校验", str(exc))
+        return bad_request(exc.pointer, "request.fact", "提交的数据无法校验", str(exc))
     return _json(decision.as_dict())
 
 

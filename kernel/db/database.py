@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,15 @@ def database_url(url: str | None, data_dir: Path) -> str:
         return url
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite://{data_dir / 'govflow.sqlite3'}"
+
+
+def masked(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite:")
 
 
 def tortoise_config(url: str) -> dict[str, Any]:

@@ -24,6 +24,14 @@ MAX_SAFE_INT = 2**53
 class FactError(ValueError):
     """A fact that cannot be evaluated; the caller turns it into a clear 4xx answer."""
 
+    pointer = "/document"
+
+
+class ContextShapeError(FactError):
+    """A dry run's context that a plugin could not read (``"unit": 5``)."""
+
+    pointer = "/context"
+
 
 def flatten(fact: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested mappings become dotted keys; the mapping itself stays, for ``exists`` tests."""

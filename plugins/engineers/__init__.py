@@ -19,6 +19,11 @@ def govflow_processes() -> list[Path]:
 
 
 @hookimpl
+def govflow_demo_data() -> list[Path]:
+    return [HERE / "demo.yaml"]
+
+
+@hookimpl
 def govflow_facts(
     process: str,
     workflow: str,

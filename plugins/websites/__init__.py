@@ -28,6 +28,11 @@ def govflow_processes() -> list[Path]:
 
 
 @hookimpl
+def govflow_demo_data() -> list[Path]:
+    return [HERE / "demo.yaml"]
+
+
+@hookimpl
 def govflow_formats() -> Mapping[str, Callable[[str], object]]:
     return FORMATS
 

@@ -33,6 +33,11 @@ def govflow_processes() -> list[Path]:
 
 
 @hookimpl
+def govflow_demo_data() -> list[Path]:
+    return [HERE / "demo.yaml"]
+
+
+@hookimpl
 def govflow_formats():
     return {"cn-plate": check_plate}
 

@@ -1,0 +1,159 @@
+"""The operator's commands: migrate, demo, token, serve — as a newcomer and an operator use them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+from tortoise import Tortoise
+
+from kernel.cli import main
+from kernel.db import database
+from kernel.db.models import Account, Application, AuditRecord
+from kernel.demo import PASSWORD
+
+from .conftest import PG_URL, requires_postgres
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = {"GOVFLOW_DATA_DIR": str(tmp_path / "data"), "GOVFLOW_DATABASE_URL": database_url}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+async def _count(url: str) -> tuple[int, int, int]:
+    await database.connect(url)
+    try:
+        return (
+            await Account.all().count(),
+            await Application.all().count(),
+            await AuditRecord.all().count(),
+        )
+    finally:
+        await database.close()
+
+
+def test_demo_loads_every_process_once_and_its_accounts_log_in(env, capsys):
+    assert main(["demo"]) == 0
+    assert PASSWORD in capsys.readouterr().out
+    first = asyncio.run(_count(env["GOVFLOW_DATABASE_URL"]))
+    assert main(["demo"]) == 0
+    assert "0 new accounts, 0 new applications" in capsys.readouterr().out
+    assert asyncio.run(_count(env["GOVFLOW_DATABASE_URL"])) == first
+    accounts, applications, audit = first
+    assert accounts >= 11 and applications >= 1 and audit == applications  # one "create" each
+
+    async def kinds() -> set[str]:
+        await database.connect(env["GOVFLOW_DATABASE_URL"])
+        try:
+            return set(await Account.all().values_list("kind", flat=True))
+        finally:
+            await database.close()
+
+    assert {"unit", "natural_person", "legal_person", "reviewer"} <= asyncio.run(kinds())
+
+
+def test_token_issues_a_session_for_an_existing_account_only(env, capsys):
+    main(["demo"])
+    capsys.readouterr()
+    assert main(["token", "unit-demo", "--login-method", "qr_image"]) == 0
+    assert len(capsys.readouterr().out.strip()) >= 40
+    assert main(["token", "nobody"]) == 1
+    assert "nobody" in capsys.readouterr().err
+
+
+def test_migrate_twice_keeps_the_data(env, capsys):
+    main(["demo"])
+    before = asyncio.run(_count(env["GOVFLOW_DATABASE_URL"]))
+    assert main(["migrate"]) == 0
+    assert "database up to date" in capsys.readouterr().out
+    assert asyncio.run(_count(env["GOVFLOW_DATABASE_URL"])) == before
+
+
+def test_the_models_and_the_migrations_agree(database_url):
+    """A model changed without its migration would fail here: run `tortoise makemigrations`."""
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    async def pending() -> list:
+        config = database.tortoise_config(database_url)
+        await Tortoise.init(config=config)
+        try:
+            detector = MigrationAutodetector(Tortoise.apps, config["apps"])
+            return await detector.changes()
+        finally:
+            await database.close()
+
+    assert [w.name for w in asyncio.run(pending())] == []
+
+
+def test_several_workers_need_postgresql(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GOVFLOW_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("GOVFLOW_DATABASE_URL", raising=False)
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "PostgreSQL" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@requires_postgres
+def test_two_workers_on_postgresql_serve_one_port_and_race_safely(env, tmp_path):
+    """Two processes behind one port: 16 racing transitions, one winner, a gapless trail."""
+    assert PG_URL
+    main(["demo"])
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kernel.cli", "serve", "--port", str(port), "--workers", "2"],
+        env={**os.environ, **env, "GOVFLOW_WATCH_RULES": "0"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        asyncio.run(_race(f"http://127.0.0.1:{port}"))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+async def _race(base: str) -> None:
+    async with aiohttp.ClientSession(base) as http:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                async with http.get("/healthz") as response:
+                    if response.status == 200:
+                        break
+            except aiohttp.ClientError:
+                pass
+            assert time.monotonic() < deadline, "the workers did not start"
+            await asyncio.sleep(0.3)
+        login = {"username": "unit-demo", "password": PASSWORD}
+        async with http.post("/api/auth/login", json=login) as response:
+            unit = {"Authorization": f"Bearer {(await response.json())['token']}"}
+        body = {"process": "codeassign", "matter": "change", "data": {}}
+        async with http.post("/api/applications", json=body, headers=unit) as response:
+            draft = await response.json()
+
+        async def save(n: int) -> int:
+            headers = {**unit, "If-Match": '"1"'}
+            url = f"/api/applications/{draft['id']}"
+            async with http.put(url, json={"data": {"n": n}}, headers=headers) as response:
+                return response.status
+
+        statuses = await asyncio.gather(*(save(n) for n in range(16)))
+        assert sorted(statuses) == [200] + [409] * 15
+        async with http.get(f"/api/applications/{draft['id']}/history", headers=unit) as response:
+            history = await response.json()
+        assert [h["seq"] for h in history["items"]] == [1, 2]
