@@ -109,8 +109,10 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return await handler(request)
     except ApiError as exc:
         return exc.response()
-    except web.HTTPRequestEntityTooLarge as exc:
-        return PayloadTooLarge(f"at most {exc.max_size} bytes").response()
+    except web.HTTPRequestEntityTooLarge:
+        from .keys import CONFIG  # errors is imported by what keys imports
+
+        return PayloadTooLarge(f"at most {request.app[CONFIG].max_body_bytes} bytes").response()
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

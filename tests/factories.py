@@ -9,6 +9,18 @@ from kernel.db.models import Account
 
 PASSWORD = "Gov-flow-2026"
 
+#: A unit with a long-term certificate (CA-07: it enters information and submits, no uploads).
+LONG_TERM_UNIT = {"certificate_validity": "long_term", "email": "office@example.gov.cn"}
+#: A complete codeassign change application (CA-06).
+CHANGE_DOCUMENT = {
+    "matter": "change",
+    "unit_name": "某某市机关事务管理局",
+    "uscc": "1110000000004JUR69",
+    "handler": "张三",
+    "handler_mobile": "13800138000",
+    "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
+}
+
 
 async def make_account(
     username: str,
@@ -48,3 +60,16 @@ async def qr_login(username: str) -> dict[str, str]:
     account = await Account.get(username=username)
     token, _ = await issue_token(account, 60, "qr_image")
     return {"Authorization": f"Bearer {token}"}
+
+
+async def codeassign_people() -> None:
+    """Two units in two Beijing districts, a Beijing and a Shanghai registry reviewer."""
+    await make_account("unit-a", "unit", ["unit"], region="110108", profile=LONG_TERM_UNIT)
+    await make_account("unit-b", "unit", ["unit"], region="110105", profile=LONG_TERM_UNIT)
+    for name, region in (("reviewer-bj", "110000"), ("reviewer-sh", "310000")):
+        await make_account(
+            name,
+            "reviewer",
+            ["registry_reviewer"],
+            scopes=[{"process": "codeassign", "region": region}],
+        )

@@ -6,36 +6,15 @@ import pytest
 
 from kernel.app import create_app
 
-from .factories import login, make_account, qr_login
+from .factories import CHANGE_DOCUMENT, codeassign_people, login, make_account, qr_login
 
-UNIT_PROFILE = {"certificate_validity": "long_term", "email": "office@example.gov.cn"}
-DOCUMENT = {
-    "matter": "change",
-    "unit_name": "某某市机关事务管理局",
-    "uscc": "1110000000004JUR69",
-    "handler": "张三",
-    "handler_mobile": "13800138000",
-    "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
-}
+DOCUMENT = CHANGE_DOCUMENT
 
 
 @pytest.fixture
 async def client(aiohttp_client, config):
     client = await aiohttp_client(create_app(config))
-    await make_account("unit-a", "unit", ["unit"], region="110108", profile=UNIT_PROFILE)
-    await make_account("unit-b", "unit", ["unit"], region="110105", profile=UNIT_PROFILE)
-    await make_account(
-        "reviewer-bj",
-        "reviewer",
-        ["registry_reviewer"],
-        scopes=[{"process": "codeassign", "region": "110000"}],
-    )
-    await make_account(
-        "reviewer-sh",
-        "reviewer",
-        ["registry_reviewer"],
-        scopes=[{"process": "codeassign", "region": "310000"}],
-    )
+    await codeassign_people()
     return client
 
 

@@ -20,18 +20,10 @@ from kernel.app import create_app
 from kernel.db.models import Application, Attachment, Blob
 from kernel.manifest import ManifestError, load_manifest
 
-from .factories import login, make_account, qr_login
+from .factories import CHANGE_DOCUMENT, codeassign_people, login, make_account, qr_login
 
-UNIT = {"certificate_validity": "long_term", "email": "office@example.gov.cn"}
 FIXED_TERM = {"certificate_validity": "fixed", "certificate_expires": "2099-12-31"}
-DOCUMENT = {
-    "matter": "change",
-    "unit_name": "某某市机关事务管理局",
-    "uscc": "1110000000004JUR69",
-    "handler": "张三",
-    "handler_mobile": "13800138000",
-    "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
-}
+DOCUMENT = CHANGE_DOCUMENT
 #: A real 1×1 JFIF image (what a scanner or phone sends, only smaller).
 JPEG = base64.b64decode(
     "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////"
@@ -64,22 +56,9 @@ def png(shade: int = 0, size: int = 4) -> bytes:
 @pytest.fixture
 async def client(aiohttp_client, config):
     client = await aiohttp_client(create_app(config))
-    await make_account("unit-a", "unit", ["unit"], region="110108", profile=UNIT)
-    await make_account("unit-b", "unit", ["unit"], region="110105", profile=UNIT)
+    await codeassign_people()
     await make_account("unit-fixed", "unit", ["unit"], region="110108", profile=FIXED_TERM)
     await make_account("person", "natural_person", ["natural_person"], region="110108")
-    await make_account(
-        "reviewer-bj",
-        "reviewer",
-        ["registry_reviewer"],
-        scopes=[{"process": "codeassign", "region": "110000"}],
-    )
-    await make_account(
-        "reviewer-sh",
-        "reviewer",
-        ["registry_reviewer"],
-        scopes=[{"process": "codeassign", "region": "310000"}],
-    )
     return client
 
 

@@ -20,10 +20,9 @@ from kernel import forms, hookimpl
 from kernel.app import create_app
 from kernel.plugins import make_plugin_manager
 
-from .factories import login, make_account, qr_login
+from .factories import codeassign_people, login, make_account, qr_login
 
 EXAMPLE = "tests/example_plugin"
-LONG_TERM = {"certificate_validity": "long_term"}
 FIXED_TERM = {"certificate_validity": "fixed", "certificate_expires": "2031-12-31"}
 CHANGE = {
     "matter": "change",
@@ -77,22 +76,9 @@ def pdf_text(body: bytes) -> str:
 @pytest.fixture
 async def client(aiohttp_client, config):
     client = await aiohttp_client(create_app(config))
-    await make_account("unit-a", "unit", ["unit"], region="110108", profile=LONG_TERM)
+    await codeassign_people()
     await make_account("unit-fixed", "unit", ["unit"], region="110108", profile=FIXED_TERM)
-    await make_account("unit-b", "unit", ["unit"], region="110105", profile=LONG_TERM)
     await make_account("site-unit", "unit", ["unit"], region="110000")
-    await make_account(
-        "reviewer-bj",
-        "reviewer",
-        ["registry_reviewer"],
-        scopes=[{"process": "codeassign", "region": "110000"}],
-    )
-    await make_account(
-        "reviewer-sh",
-        "reviewer",
-        ["registry_reviewer"],
-        scopes=[{"process": "codeassign", "region": "310000"}],
-    )
     return client
 
 

@@ -139,3 +139,14 @@ async def test_a_context_of_the_wrong_shape_is_a_bad_request_not_a_crash(client,
     assert response.status == 400, await response.text()
     problem = await response.json()
     assert problem["violations"][0]["fields"] == ["/context"]
+
+
+async def test_a_body_over_the_configured_size_is_refused_with_413(aiohttp_client, config):
+    from dataclasses import replace
+
+    small = await aiohttp_client(create_app(replace(config, max_body_bytes=2048)))
+    document = {**DOCUMENT, "unit_name": "某" * 4000}
+    response = await small.post("/api/processes/codeassign/validate", json={"document": document})
+    assert response.status == 413
+    assert response.content_type == "application/problem+json"
+    assert (await response.json())["title_zh"] == "提交的内容过大"
