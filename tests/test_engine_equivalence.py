@@ -133,9 +133,58 @@ NESTED_NOT_IN = (
 )
 
 
+def _one_rule(when: dict) -> str:
+    rule = {"id": "t.rule.r0", "kind": "violation", "message": {"zh": "规则", "en": "rule"}}
+    rules = [{**rule, "when": when}]
+    return json.dumps({"title": {"zh": "随机", "en": "random"}, "rules": rules}, ensure_ascii=False)
+
+
+# Once wrong: a join beside an "any" in one condition, where the engine ignored the join.
+JOIN_BESIDE_ANY = _one_rule(
+    {
+        "all": [
+            {"fact": "app", "as": "p0"},
+            {
+                "fact": "unit",
+                "where": [
+                    {"any": [{"field": "b", "not_equals": True}, {"field": "n", "lt": -1}]},
+                    {"field": "s", "equals": {"ref": "p0.s"}},
+                ],
+            },
+        ]
+    }
+)
+NONE_JOIN_BESIDE_ANY = _one_rule(
+    {
+        "all": [
+            {"fact": "app", "as": "p0", "where": [{"field": "n", "exists": True}]},
+            {
+                "none": {
+                    "fact": "unit",
+                    "where": [
+                        {"any": [{"field": "n", "lte": 1}, {"field": "s2", "exists": True}]},
+                        {"field": "n", "equals": {"ref": "p0.n"}},
+                    ],
+                }
+            },
+        ]
+    }
+)
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=ruleset_text(), facts=st.lists(fact, max_size=6), order=st.randoms())
 @example(text=NESTED_NOT_IN, facts=[{"kind": "app", "s": "y", "n": -1}], order=None)
+@example(
+    text=JOIN_BESIDE_ANY,
+    facts=[{"kind": "app", "b": False}, {"kind": "unit", "b": False, "n": 10, "s": "中文"}],
+    order=None,
+)
+@example(
+    text=NONE_JOIN_BESIDE_ANY,
+    facts=[{"kind": "app", "n": -1}, {"kind": "unit", "s2": "x", "n": 0}],
+    order=None,
+)
 def test_engine_agrees_with_reference_in_any_fact_order(engine, text, facts, order):
     try:
         ruleset = compile_text(text, path="random.yaml", process="t", name="t.random")

@@ -10,8 +10,10 @@ durable_rules 2.0.28 is unmaintained C; it is safe only in the subset that
   never more than one live session (§3.4) and no sid-hash collision can matter;
 * facts asserted one at a time with their index as ``id`` (§3.5, §3.7);
 * every condition scoped by a ``kind`` test (§3.2); cross-fact references only by equality and
-  never inside ``$or`` (§3.6, enforced by the compiler); no ``$s``, ``$div`` or regex (§3.9,
-  §2.4: ``matches`` is computed in Python);
+  never inside ``$or`` (§3.6, enforced by the compiler), nor beside one in the same condition
+  (the engine then drops the join: such patterns are written out in normal form, ``_variants``);
+  no ``$s``, ``$div`` or regex (§3.9, §2.4: ``matches`` is computed in Python);
+* at most ``MAX_GROUPS`` nested groups per condition (the C core's fixed table, error 113);
 * field names checked for collisions of the engine's 32-bit FNV-1a name hash (§3.12) and the
   number of properties per fact bounded;
 * replaced rulesets are deleted from the C core so reloads do not grow memory (§3.14, §5).
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -33,6 +36,7 @@ from .problems import Problem
 
 TRIGGER = {"kind": "$eval"}
 MAX_PROPERTIES = 250  # the engine refuses a fact with more than 254 (notes §3.12)
+MAX_VARIANTS = 32  # engine rules one alternative of a rule may expand to (see _variants)
 MAX_GROUPS = 14  # nested $and/$or groups per condition (error 113 beyond; see _complexity_problems)
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 16777619
 
@@ -96,7 +100,23 @@ def _complexity_problems(ruleset: RuleSet) -> list[Problem]:
     keys = _match_keys(ruleset)
     for rule in ruleset.rules:
         for alt in rule.alternatives:
-            groups = max((_groups(c) for c in _conditions(alt.patterns, keys)), default=0)
+            try:
+                variants = _variants(alt.patterns, keys)
+            except _TooWide as exc:
+                variants = [[]] * exc.size
+            groups = max((_groups(c) for v in variants for c in v), default=0)
+            if len(variants) > MAX_VARIANTS:
+                path, _, line = rule.source.rpartition(":")
+                problems.append(
+                    Problem(
+                        path or ruleset.path,
+                        int(line) if line.isdigit() else 1,
+                        "too-complex",
+                        f"rule '{rule.id}' compares fields of two facts beside {len(variants)} "
+                        f"alternative tests; the engine takes at most {MAX_VARIANTS}: split it",
+                    )
+                )
+                break
             if groups > MAX_GROUPS:
                 path, _, line = rule.source.rpartition(":")
                 problems.append(
@@ -173,8 +193,11 @@ class CompiledRuleSet:
         keys = _match_keys(ruleset)
         for rule in ruleset.rules:
             for i, alt in enumerate(rule.alternatives):
-                conditions = [{"trg": dict(TRIGGER)}, *_conditions(alt.patterns, keys)]
-                spec[f"{rule.id}|{i}"] = {"all": conditions, "run": self._action(rule)}
+                for k, conditions in enumerate(_variants(alt.patterns, keys)):
+                    spec[f"{rule.id}|{i}.{k}"] = {
+                        "all": [{"trg": dict(TRIGGER)}, *conditions],
+                        "run": self._action(rule),
+                    }
         spec["_end"] = {"all": [{"trg": dict(TRIGGER)}], "run": self._action(None)}
         with engine._lock:
             engine._host.register_rulesets({name: spec})
@@ -223,9 +246,18 @@ def _match_keys(ruleset: RuleSet) -> MatchKeys:
     return {(k.kind, k.field, k.pattern): k.key for k in ruleset.match_keys}
 
 
-def _conditions(patterns: tuple[Pattern, ...], keys: MatchKeys) -> list[dict[str, Any]]:
+def _variants(patterns: tuple[Pattern, ...], keys: MatchKeys) -> list[list[dict[str, Any]]]:
+    """The engine conditions of one alternative: usually one list, more where a join needs it.
+
+    A condition that joins another fact (``equals: {ref: …}``) must hold no ``$or`` at all: the
+    engine then ignores the join and matches any fact of the kind (found by the fuzz under
+    valgrind, both in positive and negated conditions). Such a pattern is written out in
+    disjunctive normal form instead: a positive one becomes one engine rule per disjunct (the
+    outcome is a set, so overlaps do not matter), a negated one one ``$not`` per disjunct
+    (no fact passes A or B = none passes A and none passes B).
+    """
     aliases = {p.alias: f"a{j}" for j, p in enumerate(patterns) if not p.negated}
-    conditions = []
+    per_pattern: list[list[list[dict[str, Any]]]] = []
     for j, pattern in enumerate(patterns):
         tests: list[dict[str, Any]] = [{"kind": pattern.kind}]
         if pattern.test is not None:
@@ -233,9 +265,54 @@ def _conditions(patterns: tuple[Pattern, ...], keys: MatchKeys) -> list[dict[str
             items = expr.items if isinstance(expr, AllOf) else (expr,)
             context = _Scope(pattern.kind, aliases, keys)
             tests.extend(context.expr(item) for item in items)
-        key = f"n{j}$not" if pattern.negated else aliases[pattern.alias]
-        conditions.append({key: _simplified({"$and": tests})})
-    return conditions
+        test = _simplified({"$and": tests})
+        if not _joins(pattern.test):
+            key = f"n{j}$not" if pattern.negated else aliases[pattern.alias]
+            per_pattern.append([[{key: test}]])
+            continue
+        if _dnf_size(test) > MAX_VARIANTS:
+            raise _TooWide(_dnf_size(test))
+        disjuncts = [_simplified({"$and": d}) for d in _dnf(test)]
+        if pattern.negated:
+            per_pattern.append([[{f"n{j}_{k}$not": d} for k, d in enumerate(disjuncts)]])
+        else:
+            per_pattern.append([[{aliases[pattern.alias]: d}] for d in disjuncts])
+    return [
+        [condition for part in combination for condition in part]
+        for combination in itertools.product(*per_pattern)
+    ]
+
+
+def _joins(expr: Expr | None) -> bool:
+    if isinstance(expr, AllOf | AnyOf):
+        return any(_joins(e) for e in expr.items)
+    return isinstance(expr, Test) and isinstance(expr.value, Ref)
+
+
+class _TooWide(Exception):
+    """A joined pattern whose normal form has more disjuncts than ``MAX_VARIANTS``."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _dnf_size(expr: dict[str, Any]) -> int:
+    if list(expr) == ["$or"]:
+        return sum(_dnf_size(item) for item in expr["$or"])
+    if list(expr) == ["$and"]:
+        return math.prod(_dnf_size(item) for item in expr["$and"])
+    return 1
+
+
+def _dnf(expr: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """``expr`` as a list of conjunctions of plain tests."""
+    if list(expr) == ["$or"]:
+        return [conjunction for item in expr["$or"] for conjunction in _dnf(item)]
+    if list(expr) == ["$and"]:
+        parts = [_dnf(item) for item in expr["$and"]]
+        return [[t for c in combination for t in c] for combination in itertools.product(*parts)]
+    return [[expr]]
 
 
 def _simplified(expr: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import sys
 
 from kernel.rules import reference
 from kernel.rules.compiler import compile_text
-from kernel.rules.durable_backend import Engine
+from kernel.rules.durable_backend import Engine, check
 from kernel.rules.facts import project
 from kernel.rules.problems import RuleFileError
 
@@ -94,6 +94,8 @@ def main(rulesets: int, evaluations: int, seed: int) -> int:
             try:
                 ruleset = compile_text(text, path="fuzz.yaml", process="f", name=f"f.z{n}")
             except RuleFileError:
+                continue
+            if check(ruleset):  # refused by the rule book as well: never loaded
                 continue
             compiled = engine.load(ruleset)
             for _ in range(evaluations):
