@@ -73,3 +73,23 @@ async def codeassign_people() -> None:
             ["registry_reviewer"],
             scopes=[{"process": "codeassign", "region": region}],
         )
+
+
+async def create_draft(client, headers, data=None, **extra):
+    """POST a codeassign change draft; the response, unread."""
+    response = await client.post(
+        "/api/applications",
+        json={"process": "codeassign", "matter": "change", "data": data or {}, **extra},
+        headers=headers,
+    )
+    return response
+
+
+async def agree_commitment(client, headers):
+    """CA-03: agree to the login commitment text."""
+    response = await client.post(
+        "/api/auth/agreements",
+        json={"text_id": "codeassign.login", "version": "2024-01"},
+        headers=headers,
+    )
+    assert response.status == 201

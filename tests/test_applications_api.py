@@ -6,7 +6,15 @@ import pytest
 
 from kernel.app import create_app
 
-from .factories import CHANGE_DOCUMENT, codeassign_people, login, make_account, qr_login
+from .factories import (
+    CHANGE_DOCUMENT,
+    agree_commitment,
+    codeassign_people,
+    create_draft,
+    login,
+    make_account,
+    qr_login,
+)
 
 DOCUMENT = CHANGE_DOCUMENT
 
@@ -16,24 +24,6 @@ async def client(aiohttp_client, config):
     client = await aiohttp_client(create_app(config))
     await codeassign_people()
     return client
-
-
-async def create_draft(client, headers, data=None, **extra):
-    response = await client.post(
-        "/api/applications",
-        json={"process": "codeassign", "matter": "change", "data": data or {}, **extra},
-        headers=headers,
-    )
-    return response
-
-
-async def agree_commitment(client, headers):
-    response = await client.post(
-        "/api/auth/agreements",
-        json={"text_id": "codeassign.login", "version": "2024-01"},
-        headers=headers,
-    )
-    assert response.status == 201
 
 
 async def test_a_unit_submits_and_a_reviewer_accepts(client):

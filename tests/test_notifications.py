@@ -20,9 +20,18 @@ from kernel.notify.senders import LogSender, build_senders
 from kernel.notify.worker import MAX_ATTEMPTS, backoff, deliver_due
 from kernel.plugins import make_plugin_manager
 
-from .factories import login, make_account, qr_login
+from .factories import (
+    CHANGE_DOCUMENT as DOCUMENT,
+)
+from .factories import (
+    LONG_TERM_UNIT,
+    agree_commitment,
+    create_draft,
+    login,
+    make_account,
+    qr_login,
+)
 from .notify_stubs import Gateway, Mailbox, free_port
-from .test_applications_api import DOCUMENT, UNIT_PROFILE, agree_commitment, create_draft
 
 EXAMPLE = Path(__file__).parent / "example_plugin"
 REPLY = "材料齐全，予以受理"
@@ -37,7 +46,7 @@ async def running(aiohttp_client, config):
 @pytest.fixture
 async def client(running):
     client = running
-    await make_account("unit-a", "unit", ["unit"], region="110108", profile=UNIT_PROFILE)
+    await make_account("unit-a", "unit", ["unit"], region="110108", profile=LONG_TERM_UNIT)
     await make_account(
         "unit-sms",
         "unit",
