@@ -42,8 +42,7 @@ def create_app(
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         url = database.database_url(config.database_url, config.data_dir)
         if config.migrate_on_start:  # idempotent: a new database gets its tables here
-            await database.migrate(url)
-            await database.close()
+            await database.upgrade(url)
         context = await database.connect(url)
         yield
         await database.close(context)

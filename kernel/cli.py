@@ -154,11 +154,7 @@ def _migrate(args: argparse.Namespace) -> int:
     config = Config.from_env()
     url = database.database_url(config.database_url, config.data_dir)
 
-    async def run() -> None:
-        await database.migrate(url)
-        await database.close()
-
-    asyncio.run(run())
+    asyncio.run(database.upgrade(url))
     print(f"database up to date: {database.masked(url)}")
     return 0
 
@@ -171,15 +167,13 @@ def _demo(args: argparse.Namespace) -> int:
     url = database.database_url(config.database_url, config.data_dir)
 
     async def run() -> demo.Loaded:
-        await database.migrate(url)
-        await database.close()
-        context = await database.connect(url)
-        kernel = Kernel.build(dataclasses.replace(config, watch_rules=False))
-        try:
-            return await demo.load(kernel)
-        finally:
-            kernel.close()
-            await database.close(context)
+        await database.upgrade(url)
+        async with database.connected(url):
+            kernel = Kernel.build(dataclasses.replace(config, watch_rules=False))
+            try:
+                return await demo.load(kernel)
+            finally:
+                kernel.close()
 
     loaded = asyncio.run(run())
     print(
@@ -198,15 +192,12 @@ def _token(args: argparse.Namespace) -> int:
     url = database.database_url(config.database_url, config.data_dir)
 
     async def run() -> str | None:
-        context = await database.connect(url)
-        try:
+        async with database.connected(url):
             account = await Account.get_or_none(username=args.username, active=True)
             if account is None:
                 return None
             token, _ = await auth.issue_token(account, args.minutes, args.login_method)
             return token
-        finally:
-            await database.close(context)
 
     token = asyncio.run(run())
     if token is None:

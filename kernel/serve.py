@@ -35,7 +35,7 @@ def serve(config: Config, host: str, port: int, workers: int = 1) -> int:
     if workers == 1:
         _run(config, host, port, reuse_port=False)
         return 0
-    asyncio.run(_migrate(url))
+    asyncio.run(database.upgrade(url))
     once = dataclasses.replace(config, migrate_on_start=False)
     context = multiprocessing.get_context("spawn")
     children = [
@@ -53,11 +53,6 @@ def serve(config: Config, host: str, port: int, workers: int = 1) -> int:
             child.terminate()
             child.join()
     return max((c.exitcode or 0) for c in children)
-
-
-async def _migrate(url: str) -> None:
-    await database.migrate(url)
-    await database.close()
 
 
 def _run(config: Config, host: str, port: int, reuse_port: bool) -> None:

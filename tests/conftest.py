@@ -52,11 +52,7 @@ def db_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     else:
         url = f"sqlite://{tmp_path_factory.mktemp('template') / 'template.sqlite3'}"
 
-    async def prepare() -> None:
-        await database.migrate(url)
-        await database.close()
-
-    asyncio.run(prepare())
+    asyncio.run(database.upgrade(url))
     yield url
     if PG_URL:
         asyncio.run(_pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))

@@ -21,6 +21,26 @@ CHANGE_DOCUMENT = {
     "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
 }
 
+#: A complete websites application for a new site (WS-03).
+WEBSITE_APPLICATION = {
+    "application_type": "new",
+    "unit_name": "北京市公安局",
+    "system_category": "government",
+    "function_intro": "负责全市公安工作，维护社会治安秩序。",
+    "handler_phone": "010-52035000",
+    "handler_mobile": "13800138000",
+    "handler_email": "service@beijing.gov.cn",
+    "manager_phone": "010-52035001",
+    "manager_mobile": "13912345678",
+    "manager_email": "web@beijing.gov.cn",
+    "website_name": "北京市公安局网",
+    "chinese_domain": "北京市公安局.政务",
+    "english_domain": "gaj.beijing.gov.cn",
+    "ipv4": "202.106.0.20",
+    "ipv6": "2400:3200::1",
+    "website_intro": "发布北京市公安局政务信息，提供办事服务。",
+}
+
 
 async def make_account(
     username: str,

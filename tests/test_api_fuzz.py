@@ -22,20 +22,13 @@ from schemathesis import GenerationMode
 from kernel import openapi
 from kernel.app import create_app
 
+from .factories import CHANGE_DOCUMENT as DOCUMENT
 from .factories import make_account, qr_login
 
 #: Examples per operation, path variant and mode: enough to find crashes, bounded in time.
 EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 4}
 # Logging out would revoke the token every later request uses.
 SKIP = {("POST", "/api/auth/logout")}
-DOCUMENT = {
-    "matter": "change",
-    "unit_name": "某某市机关事务管理局",
-    "uscc": "1110000000004JUR69",
-    "handler": "张三",
-    "handler_mobile": "13800138000",
-    "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
-}
 
 
 def fuzz(spec: dict, base_url: str, headers: dict[str, str], pinned: dict) -> list[str]:

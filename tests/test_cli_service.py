@@ -31,15 +31,12 @@ def env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> d
 
 
 async def _count(url: str) -> tuple[int, int, int]:
-    await database.connect(url)
-    try:
+    async with database.connected(url):
         return (
             await Account.all().count(),
             await Application.all().count(),
             await AuditRecord.all().count(),
         )
-    finally:
-        await database.close()
 
 
 def test_demo_loads_every_process_once_and_its_accounts_log_in(env, capsys):
@@ -53,11 +50,8 @@ def test_demo_loads_every_process_once_and_its_accounts_log_in(env, capsys):
     assert accounts >= 11 and applications >= 1 and audit == applications  # one "create" each
 
     async def kinds() -> set[str]:
-        await database.connect(env["GOVFLOW_DATABASE_URL"])
-        try:
+        async with database.connected(env["GOVFLOW_DATABASE_URL"]):
             return set(await Account.all().values_list("kind", flat=True))
-        finally:
-            await database.close()
 
     assert {"unit", "natural_person", "legal_person", "reviewer"} <= asyncio.run(kinds())
 

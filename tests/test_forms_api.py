@@ -20,7 +20,7 @@ from kernel import forms, hookimpl
 from kernel.app import create_app
 from kernel.plugins import make_plugin_manager
 
-from .factories import codeassign_people, login, make_account, qr_login
+from .factories import WEBSITE_APPLICATION, codeassign_people, login, make_account, qr_login
 
 EXAMPLE = "tests/example_plugin"
 FIXED_TERM = {"certificate_validity": "fixed", "certificate_expires": "2031-12-31"}
@@ -43,23 +43,7 @@ REISSUE = {
     "handler_mobile": "13800138000",
     "reason": "证书于搬迁中遗失，已登报声明作废",
 }
-WEBSITE = {
-    "application_type": "new",
-    "unit_name": "北京市公安局",
-    "system_category": "government",
-    "function_intro": "负责全市公安工作，维护社会治安秩序。",
-    "handler_phone": "010-52035000",
-    "handler_mobile": "13800138000",
-    "handler_email": "service@beijing.gov.cn",
-    "manager_phone": "010-52035001",
-    "manager_mobile": "13912345678",
-    "manager_email": "web@beijing.gov.cn",
-    "website_name": "北京市公安局网",
-    "chinese_domain": "北京市公安局.政务",
-    "english_domain": "gaj.beijing.gov.cn",
-    "ipv4": "202.106.0.20",
-    "website_intro": "发布北京市公安局政务信息，提供办事服务。",
-}
+WEBSITE = WEBSITE_APPLICATION
 
 
 def pdf_text(body: bytes) -> str:

@@ -13,17 +13,10 @@ from kernel import logs
 from kernel.app import create_app
 from kernel.db import database
 
+from .factories import CHANGE_DOCUMENT as DOCUMENT
 from .factories import make_account, qr_login
 
 INCOMPLETE = {"matter": "change", "uscc": "1110000000004JUR69"}
-DOCUMENT = {
-    "matter": "change",
-    "unit_name": "某某市机关事务管理局",
-    "uscc": "1110000000004JUR69",
-    "handler": "张三",
-    "handler_mobile": "13800138000",
-    "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
-}
 
 
 @pytest.fixture

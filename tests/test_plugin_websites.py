@@ -14,6 +14,8 @@ import pytest
 from kernel.config import Config
 from kernel.core import Kernel
 
+from .factories import WEBSITE_APPLICATION
+
 REGISTRATION = {
     "region": {"area": "北京市", "level": "provincial"},
     "unit_name": "北京市公安局",
@@ -37,24 +39,7 @@ REGISTRATION = {
 
 ORGAN = {"organ_register": {"found": True, "nature": "party_government_organ"}}
 
-APPLICATION = {
-    "application_type": "new",
-    "unit_name": "北京市公安局",
-    "system_category": "government",
-    "function_intro": "负责全市公安工作，维护社会治安秩序。",
-    "handler_phone": "010-52035000",
-    "handler_mobile": "13800138000",
-    "handler_email": "service@beijing.gov.cn",
-    "manager_phone": "010-52035001",
-    "manager_mobile": "13912345678",
-    "manager_email": "web@beijing.gov.cn",
-    "website_name": "北京市公安局网",
-    "chinese_domain": "北京市公安局.政务",
-    "english_domain": "gaj.beijing.gov.cn",
-    "ipv4": "202.106.0.20",
-    "ipv6": "2400:3200::1",
-    "website_intro": "发布北京市公安局政务信息，提供办事服务。",
-}
+APPLICATION = WEBSITE_APPLICATION
 
 SEEN = {"reachable": True, "tab_title": "北京市公安局网", "header_name": "北京市公安局网"}
 RESOLVED = {"ipv4": ["202.106.0.20"], "ipv6": ["2400:3200::1"]}

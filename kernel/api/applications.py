@@ -22,23 +22,11 @@ from .http import (
     json_object,
     json_response,
     page_limit,
-    whole_number,
 )
+from .subjects import actor as actor_of
+from .subjects import application_id, open_transition
 
 routes = web.RouteTableDef()
-
-
-def _actor(request: web.Request) -> workflow.Actor:
-    account = auth.current_account(request)
-    token = request.get(auth.TOKEN)
-    return workflow.Actor(account, token.login_method if token else "password")
-
-
-def _id(request: web.Request) -> int:
-    found = whole_number(request.match_info["id"])
-    if found is None:
-        raise field_error("/path/id", "request.id", "申请编号无效", "Invalid application id")
-    return found
 
 
 async def represent(
@@ -76,7 +64,7 @@ async def represent(
 @routes.post("/api/applications")
 async def create(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
-    actor = _actor(request)
+    actor = actor_of(request)
     raw = await request.read()
     body = await json_object(request)
     process = body.get("process")
@@ -155,15 +143,15 @@ def _scoped(query, account: Account, process: str | None):
 @routes.get("/api/applications/{id}")
 async def read(request: web.Request) -> web.Response:
     account = auth.current_account(request)
-    application = await access.readable(account, _id(request))
+    application = await access.readable(account, application_id(request))
     body = await represent(request.app[KERNEL], application, account)
     return json_response(body, headers=etag(application.version))
 
 
 @routes.put("/api/applications/{id}")
 async def save(request: web.Request) -> web.Response:
-    actor = _actor(request)
-    application = await access.readable(actor.account, _id(request))
+    actor = actor_of(request)
+    application = await access.readable(actor.account, application_id(request))
     version = if_match(request)
     body = await json_object(request)
     data = body.get("data")
@@ -176,8 +164,8 @@ async def save(request: web.Request) -> web.Response:
 
 @routes.delete("/api/applications/{id}")
 async def delete_material(request: web.Request) -> web.Response:
-    actor = _actor(request)
-    application = await access.readable(actor.account, _id(request))
+    actor = actor_of(request)
+    application = await access.readable(actor.account, application_id(request))
     blobs = BlobStore.of(request.app[KERNEL].config)
     await workflow.delete_material(actor, application, if_match(request), blobs=blobs)
     return web.Response(status=204)
@@ -186,8 +174,8 @@ async def delete_material(request: web.Request) -> web.Response:
 @routes.post("/api/applications/{id}/transitions/{name}")
 async def take_transition(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
-    actor = _actor(request)
-    application = await access.readable(actor.account, _id(request))
+    actor = actor_of(request)
+    application = await access.readable(actor.account, application_id(request))
     version = if_match(request)
     body = await json_object(request) if request.can_read_body else {}
     reply = body.get("reply")
@@ -209,27 +197,17 @@ async def take_transition(request: web.Request) -> web.Response:
 async def validate_stored(request: web.Request) -> web.Response:
     """Dry run of a transition on the stored document, with the server's own context."""
     kernel = request.app[KERNEL]
-    actor = _actor(request)
-    application = await access.readable(actor.account, _id(request))
-    process = kernel.process(application.process)
-    wf = process.workflows[application.workflow]
-    name = request.query.get("transition")
-    steps = [t for t in wf.leaving(application.state) if not name or t.name == name]
-    if not steps:
-        raise field_error(
-            "/query/transition",
-            "request.transition",
-            "当前状态下没有该操作",
-            "No such transition from the current state",
-        )
-    decision = await workflow.evaluate(kernel, actor, application, steps[0])
+    actor = actor_of(request)
+    application = await access.readable(actor.account, application_id(request))
+    step = open_transition(kernel, application, request.query.get("transition"))
+    decision = await workflow.evaluate(kernel, actor, application, step)
     return json_response(decision.as_dict())
 
 
 @routes.get("/api/applications/{id}/history")
 async def history(request: web.Request) -> web.Response:
     account = auth.current_account(request)
-    application = await access.readable(account, _id(request))
+    application = await access.readable(account, application_id(request))
     records = (
         await AuditRecord.filter(application_id=application.id)
         .order_by("seq")

@@ -13,31 +13,20 @@ from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
 
-from .. import access, attachments, auth, workflow
+from .. import access, attachments, auth
 from ..attachments import BlobStore
 from ..db.models import Attachment, Blob
 from ..errors import NotFound, PayloadTooLarge, field_error
 from ..keys import KERNEL
 from ..process import AttachmentType
-from .http import etag, if_match, json_response, whole_number
+from .http import etag, if_match, json_response
+from .subjects import actor as actor_of
+from .subjects import path_number
 
 routes = web.RouteTableDef()
 
 #: The ``type`` field is a name (``id_front``), never more than this.
 TYPE_FIELD_BYTES = 64
-
-
-def _actor(request: web.Request) -> workflow.Actor:
-    account = auth.current_account(request)
-    token = request.get(auth.TOKEN)
-    return workflow.Actor(account, token.login_method if token else "password")
-
-
-def _number(request: web.Request, key: str) -> int:
-    found = whole_number(request.match_info[key])
-    if found is None:
-        raise field_error(f"/path/{key}", "request.id", "编号无效", f"Invalid {key}")
-    return found
 
 
 def describe(
@@ -108,8 +97,8 @@ async def _type_and_file(request: web.Request) -> tuple[str, BodyPartReader]:
 @routes.post("/api/applications/{id}/attachments")
 async def upload(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
-    actor = _actor(request)
-    application = await access.readable(actor.account, _number(request, "id"))
+    actor = actor_of(request)
+    application = await access.readable(actor.account, path_number(request, "id"))
     version = if_match(request)
     limit = kernel.config.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
@@ -135,7 +124,7 @@ async def list_attachments(request: web.Request) -> web.Response:
     """The files attached, and the types this application takes (for the upload page)."""
     kernel = request.app[KERNEL]
     account = auth.current_account(request)
-    application = await access.readable(account, _number(request, "id"))
+    application = await access.readable(account, path_number(request, "id"))
     types = kernel.process(application.process).attachment_types(application.workflow)
     rows = (
         await Attachment.filter(application_id=application.id).select_related("blob").order_by("id")
@@ -151,7 +140,7 @@ async def list_attachments(request: web.Request) -> web.Response:
 async def download(request: web.Request) -> web.StreamResponse:
     kernel = request.app[KERNEL]
     account = auth.current_account(request)
-    attachment_id = _number(request, "id")
+    attachment_id = path_number(request, "id")
     attachment = await Attachment.get_or_none(id=attachment_id).select_related("blob")
     missing = NotFound(f"no attachment {attachment_id}")
     if attachment is None:
@@ -177,15 +166,15 @@ async def download(request: web.Request) -> web.StreamResponse:
 @routes.delete("/api/applications/{id}/attachments/{attachment_id}")
 async def remove(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
-    actor = _actor(request)
-    application = await access.readable(actor.account, _number(request, "id"))
+    actor = actor_of(request)
+    application = await access.readable(actor.account, path_number(request, "id"))
     version = if_match(request)
     await attachments.detach(
         kernel,
         BlobStore.of(kernel.config),
         actor,
         application,
-        _number(request, "attachment_id"),
+        path_number(request, "attachment_id"),
         if_match=version,
     )
     return web.Response(status=204, headers=etag(version + 1))

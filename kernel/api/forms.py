@@ -18,11 +18,12 @@ from aiohttp import web
 from .. import access, clock, forms, notice, workflow
 from ..core import Kernel
 from ..db.models import Account, Application
-from ..errors import ApiError, NotFound, field_error
+from ..errors import ApiError, NotFound
 from ..keys import KERNEL
 from ..rules.model import Text
-from .applications import _actor, _id
 from .http import json_response
+from .subjects import actor as actor_of
+from .subjects import application_id, open_transition
 
 routes = web.RouteTableDef()
 
@@ -59,8 +60,8 @@ def _url(application: Application, form: forms.Form) -> str:
 async def list_forms(request: web.Request) -> web.Response:
     """下载表格: the forms of this application's matter, each with its download URL."""
     kernel = request.app[KERNEL]
-    actor = _actor(request)
-    application = await access.readable(actor.account, _id(request))
+    actor = actor_of(request)
+    application = await access.readable(actor.account, application_id(request))
     available = forms.available(kernel.pm, application.process, application.matter)
     items = [{**form.as_dict(), "url": _url(application, form)} for form in available]
     return json_response({"items": items})
@@ -69,8 +70,8 @@ async def list_forms(request: web.Request) -> web.Response:
 @routes.get("/api/applications/{id}/forms/{name}.pdf")
 async def download_form(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
-    actor = _actor(request)
-    application = await access.readable(actor.account, _id(request))
+    actor = actor_of(request)
+    application = await access.readable(actor.account, application_id(request))
     name = request.match_info["name"]
     available = forms.available(kernel.pm, application.process, application.matter)
     form = next((f for f in available if f.name == name), None)
@@ -91,9 +92,9 @@ async def download_form(request: web.Request) -> web.Response:
 async def correction_notice(request: web.Request) -> web.Response:
     """补正告知书: every reason ``?transition=`` would be refused now, on one printable page."""
     kernel = request.app[KERNEL]
-    actor = _actor(request)
-    application = await access.readable(actor.account, _id(request))
-    step = _transition(kernel, application, request.query.get("transition"))
+    actor = actor_of(request)
+    application = await access.readable(actor.account, application_id(request))
+    step = open_transition(kernel, application, request.query.get("transition"))
     decision = await workflow.evaluate(kernel, actor, application, step)
     if decision.ok:
         raise NothingToCorrect(
@@ -111,20 +112,6 @@ async def correction_notice(request: web.Request) -> web.Response:
     return _download(
         body, f"补正告知书-{application.id}.pdf", f"correction-notice-{application.id}.pdf"
     )
-
-
-def _transition(kernel: Kernel, application: Application, name: str | None):
-    """The named transition out of the current state (the first one, when none is named)."""
-    wf = kernel.process(application.process).workflows[application.workflow]
-    steps = [t for t in wf.leaving(application.state) if not name or t.name == name]
-    if not steps:
-        raise field_error(
-            "/query/transition",
-            "request.transition",
-            "当前状态下没有该操作",
-            "No such transition from the current state",
-        )
-    return steps[0]
 
 
 def _matter_title(kernel: Kernel, application: Application) -> str:

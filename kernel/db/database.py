@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +69,19 @@ async def close(context: TortoiseContext | None = None) -> None:
         await Tortoise.close_connections()
     else:
         await context.close_connections()
+
+
+async def upgrade(url: str) -> None:
+    """Bring the schema up to date and let go: for steps that need only the tables."""
+    await migrate(url)
+    await close()
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str) -> AsyncIterator[TortoiseContext]:
+    """The ORM open on ``url`` for the block (commands and tests; the app keeps its own)."""
+    context = await connect(url)
+    try:
+        yield context
+    finally:
+        await close(context)

@@ -31,7 +31,7 @@ from typing import Any
 import durable_rules_engine
 from durable.engine import Host, MessageNotHandledException
 
-from .model import AllOf, AnyOf, Expr, Pattern, Ref, Rule, RuleSet, Test
+from .model import AllOf, Alternative, AnyOf, Expr, Pattern, Ref, Rule, RuleSet, Test
 from .problems import Problem
 
 TRIGGER = {"kind": "$eval"}
@@ -96,41 +96,39 @@ def _complexity_problems(ruleset: RuleSet) -> list[Problem]:
     per group (``MAX_SEQUENCE_EXPRESSIONS``); registering more fails with error 113. Measured:
     14 groups in one condition register, 15 do not, whatever the tests inside them.
     """
-    problems = []
     keys = _match_keys(ruleset)
+    problems = []
     for rule in ruleset.rules:
-        for alt in rule.alternatives:
-            try:
-                variants = _variants(alt.patterns, keys)
-            except _TooWide as exc:
-                variants = [[]] * exc.size
-            groups = max((_groups(c) for v in variants for c in v), default=0)
-            if len(variants) > MAX_VARIANTS:
-                path, _, line = rule.source.rpartition(":")
-                problems.append(
-                    Problem(
-                        path or ruleset.path,
-                        int(line) if line.isdigit() else 1,
-                        "too-complex",
-                        f"rule '{rule.id}' compares fields of two facts beside {len(variants)} "
-                        f"alternative tests; the engine takes at most {MAX_VARIANTS}: split it",
-                    )
-                )
-                break
-            if groups > MAX_GROUPS:
-                path, _, line = rule.source.rpartition(":")
-                problems.append(
-                    Problem(
-                        path or ruleset.path,
-                        int(line) if line.isdigit() else 1,
-                        "too-complex",
-                        f"rule '{rule.id}' combines {groups} nested all/any/not_in groups on one "
-                        f"fact; the engine holds at most {MAX_GROUPS}: split the rule or "
-                        "flatten its conditions",
-                    )
-                )
-                break
+        message = next(
+            filter(None, (_too_complex(rule, alt, keys) for alt in rule.alternatives)), None
+        )
+        if message is not None:
+            path, _, line = rule.source.rpartition(":")
+            where = (path or ruleset.path, int(line) if line.isdigit() else 1)
+            problems.append(Problem(*where, "too-complex", message))
     return problems
+
+
+def _too_complex(rule: Rule, alt: Alternative, keys: MatchKeys) -> str | None:
+    """Why the engine cannot register ``alt`` of ``rule``, if it cannot."""
+    try:
+        variants = _variants(alt.patterns, keys)
+    except _TooWide as exc:
+        count = exc.size
+    else:
+        count = len(variants)
+    if count > MAX_VARIANTS:
+        return (
+            f"rule '{rule.id}' compares fields of two facts beside {count} alternative tests; "
+            f"the engine takes at most {MAX_VARIANTS}: split it"
+        )
+    groups = max((_groups(c) for v in variants for c in v), default=0)
+    if groups > MAX_GROUPS:
+        return (
+            f"rule '{rule.id}' combines {groups} nested all/any/not_in groups on one fact; the "
+            f"engine holds at most {MAX_GROUPS}: split the rule or flatten its conditions"
+        )
+    return None
 
 
 def _groups(condition: dict[str, Any]) -> int:
