@@ -34,8 +34,18 @@ format: $(STAMP)
 fuzz-valgrind: $(STAMP)
 	tests/fuzz/run_valgrind.sh $(BIN)/python 40 10 2026
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks.decision_cost
+# Every benchmark in benchmarks/, in bounded time (about 20 minutes): results/<date>.json and
+# the figures of benchmarks/RESULTS.md. Needs wrk (installed from Debian's packages when missing)
+# and a PostgreSQL server (GOVFLOW_BENCH_DATABASE_URL, default the local one).
+BENCH_STAMP := $(VENV)/.bench-$(shell sha256sum pyproject.toml | cut -c1-12)
+$(BENCH_STAMP): $(STAMP)
+	rm -f $(VENV)/.bench-*
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	touch $@
+
+bench: $(BENCH_STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
