@@ -57,7 +57,7 @@ def test_reloads_free_the_replaced_engine_rulesets(tmp_path):
             report = book.refresh()
             assert report.loaded == ["t.x"] and not report.problems
         assert book.get("t.x").version == 60
-        assert len(book.engine._host._ruleset_list) == 1  # only the version in force is held
+        assert book.engine.held() == 1  # only the version in force is held
     finally:
         book.close()
 
@@ -101,3 +101,34 @@ def test_a_condition_wider_than_the_engine_holds_is_refused_with_its_line():
     (problem,) = check(ruleset)
     assert (problem.code, problem.path, problem.line) == ("too-complex", "w.yaml", 4)
     assert "t.wide.rule" in problem.message
+
+
+def _many_rules(count: int) -> str:
+    """``count`` rules, rule ``i`` firing for an item whose ``n`` is ``i``."""
+    rules = "\n".join(
+        f"  - id: t.many.r{i}\n    kind: notice\n    message: {{zh: 第{i}条, en: rule {i}}}\n"
+        f"    when: {{fact: item, where: [{{field: n, equals: {i}}}]}}"
+        for i in range(count)
+    )
+    return f"title: {{zh: 测试, en: Test}}\nrules:\n{rules}\n"
+
+
+def test_a_rule_file_of_a_thousand_rules_loads_and_every_rule_can_fire(tmp_path):
+    """The C core holds 257 rules per ruleset (error 108); larger files are split, not refused."""
+    folder = tmp_path / "rules" / "t"
+    folder.mkdir(parents=True)
+    (folder / "many.yaml").write_text(_many_rules(1000), "utf-8")
+    book = RuleBook([RuleSource("t", folder)])
+    try:
+        report = book.refresh()
+        assert report.loaded == ["t.many"] and not report.problems
+        loaded = book.get("t.many")
+        for picks in ([0], [199, 200], [256, 257, 999], [5, 401, 602, 803]):
+            facts = project(loaded.ruleset, [{"kind": "item", "n": n} for n in picks])
+            assert loaded.compiled.evaluate(facts) == {f"t.many.r{n}" for n in picks}
+        assert loaded.compiled.evaluate(project(loaded.ruleset, [{"kind": "item", "n": -1}])) == (
+            set()
+        )
+    finally:
+        book.close()
+    assert book.engine.held() == 0  # every part freed

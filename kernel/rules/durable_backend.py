@@ -3,7 +3,7 @@
 durable_rules 2.0.28 is unmaintained C; it is safe only in the subset that
 ``shared/notes/durable-rules.md`` verified, and this module keeps to it:
 
-* one ``Engine`` (a host) per app, with the background timer threads turned off (§3.8);
+* one ``Engine`` per app, driving the C core directly: no host, so no timer threads (§3.8);
 * every compiled rule starts with the trigger fact, asserted last (§3.1), and an ``_end`` rule
   matches the trigger alone so ``delete_state`` never meets a session without an action (§3.3);
 * one fresh session per evaluation, deleted afterwards; evaluations serialised by a lock, so
@@ -21,15 +21,14 @@ durable_rules 2.0.28 is unmaintained C; it is safe only in the subset that
 
 from __future__ import annotations
 
-import contextlib
 import itertools
+import json
 import math
 import threading
 from collections.abc import Iterable
 from typing import Any
 
 import durable_rules_engine
-from durable.engine import Host, MessageNotHandledException
 
 from .model import AllOf, Alternative, AnyOf, Expr, Pattern, Ref, Rule, RuleSet, Test
 from .problems import Problem
@@ -38,6 +37,7 @@ TRIGGER = {"kind": "$eval"}
 MAX_PROPERTIES = 250  # the engine refuses a fact with more than 254 (notes §3.12)
 MAX_VARIANTS = 32  # engine rules one alternative of a rule may expand to (see _variants)
 MAX_GROUPS = 14  # nested $and/$or groups per condition (error 113 beyond; see _complexity_problems)
+CHUNK = 200  # engine rules per C ruleset (error 108 beyond 257; see CompiledRuleSet)
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 16777619
 
 
@@ -148,93 +148,136 @@ def _nested_groups(expr: Any) -> int:
     return total
 
 
-class _QuietHost(Host):
-    """A Host without the dispatcher and timer threads (notes §3.8)."""
-
-    def _run(self) -> None:
-        pass
-
-
 class Engine:
-    """The app's durable_rules host. Evaluations are serialised; each leaves nothing behind."""
+    """The app's handle on the C core. Evaluations are serialised; each leaves nothing behind.
+
+    The C core is driven directly, not through ``durable.engine.Host``: the host wraps every
+    fired rule in a Python closure and round-trips the session state through JSON around it,
+    and raises an exception for every fact no rule looks at. That layer was 55-60 % of a
+    decision (``benchmarks/RESULTS.md``); reading the fired rule's name off the action message
+    gives the same outcomes at well under half the cost. It also means no dispatcher or timer
+    threads exist at all (notes §3.8).
+    """
 
     def __init__(self) -> None:
-        self._host = _QuietHost()
         self._lock = threading.Lock()
         self._names = itertools.count()
         self._sids = itertools.count()
+        self._handles: set[int] = set()
 
     def load(self, ruleset: RuleSet) -> CompiledRuleSet:
-        """Register ``ruleset`` under a fresh engine name (names cannot be replaced)."""
+        """Register ``ruleset`` under fresh engine names (names cannot be replaced)."""
         return CompiledRuleSet(self, ruleset, f"{ruleset.name}#{next(self._names)}")
+
+    def held(self) -> int:
+        """How many C rulesets are registered: what reloads must not let grow."""
+        return len(self._handles)
 
     def close(self) -> None:
         with self._lock:
-            for name in list(self._host._ruleset_directory):
-                self._delete(name)
+            for handle in list(self._handles):
+                self._delete(handle)
 
-    def _delete(self, name: str) -> None:
-        ruleset = self._host._ruleset_directory.pop(name, None)
-        if ruleset is not None:
-            self._host._ruleset_list.remove(ruleset)
-            durable_rules_engine.delete_ruleset(ruleset._handle)
+    def _register(self, name: str, spec: dict[str, Any]) -> int:
+        with self._lock:
+            handle = durable_rules_engine.create_ruleset(name, json.dumps(spec, ensure_ascii=False))
+            self._handles.add(handle)
+            return handle
+
+    def _delete(self, handle: int) -> None:
+        if handle in self._handles:
+            self._handles.remove(handle)
+            durable_rules_engine.delete_ruleset(handle)
 
 
 class CompiledRuleSet:
-    """One ruleset registered in the engine."""
+    """One ruleset registered in the engine, as one or more C rulesets of ``CHUNK`` rules.
+
+    The C core refuses a ruleset whose rules all start from one condition once there are more
+    than 257 of them (error 108, ``ERR_RULE_BETA_LIMIT_EXCEEDED``: the trigger's list of
+    successors is fixed), so a large rule file is split; each part sees the same facts.
+    """
 
     def __init__(self, engine: Engine, ruleset: RuleSet, name: str) -> None:
         self.ruleset = ruleset
-        self._engine, self._name = engine, name
-        self._hits: list[str] = []
-        spec: dict[str, Any] = {}
+        self._engine = engine
+        #: engine rule name -> rule id; ``_end`` maps to None.
+        self._rule_of: dict[str, str | None] = {"_end": None}
+        engine_rules: list[tuple[str, dict[str, Any]]] = []
         keys = _match_keys(ruleset)
         for rule in ruleset.rules:
             for i, alt in enumerate(rule.alternatives):
                 for k, conditions in enumerate(_variants(alt.patterns, keys)):
-                    spec[f"{rule.id}|{i}.{k}"] = {
-                        "all": [{"trg": dict(TRIGGER)}, *conditions],
-                        "run": self._action(rule),
-                    }
-        spec["_end"] = {"all": [{"trg": dict(TRIGGER)}], "run": self._action(None)}
-        with engine._lock:
-            engine._host.register_rulesets({name: spec})
-
-    def _action(self, rule: Rule | None):
-        hits = self._hits
-
-        def run(c):  # exactly one positional parameter (notes §3.10)
-            if rule is not None:
-                hits.append(rule.id)
-
-        return run
+                    engine_name = f"{rule.id}|{i}.{k}"
+                    self._rule_of[engine_name] = rule.id
+                    engine_rules.append(
+                        (engine_name, {"all": [{"trg": dict(TRIGGER)}, *conditions]})
+                    )
+        self._handles: list[int] = []
+        try:
+            for part, start in enumerate(range(0, max(len(engine_rules), 1), CHUNK)):
+                spec = dict(engine_rules[start : start + CHUNK])
+                spec["_end"] = {"all": [{"trg": dict(TRIGGER)}]}
+                self._handles.append(engine._register(f"{name}.{part}", spec))
+        except BaseException:
+            self.close()
+            raise
 
     def evaluate(self, facts: Iterable[dict[str, Any]]) -> set[str]:
         """Ids of the rules that hold for ``facts`` (already projected)."""
-        engine = self._engine
+        engine, hits = self._engine, set()
         with engine._lock:
             sid = f"e{next(engine._sids)}"
-            host = engine._host
-            self._hits.clear()
-            state = None
-            try:
-                for n, fact in enumerate(facts):
-                    with contextlib.suppress(MessageNotHandledException):  # nobody looks at it
-                        host.assert_fact(self._name, {**fact, "sid": sid, "id": n})
-            finally:
-                try:
-                    state = host.assert_fact(self._name, {**TRIGGER, "sid": sid, "id": "trg"})
-                finally:
-                    host.delete_state(self._name, sid)
-            hits = set(self._hits)
-        if state and "exception" in state:
-            raise RuntimeError(f"rule action failed: {state['exception']}")
+            messages = [
+                json.dumps({**fact, "sid": sid, "id": n}, ensure_ascii=False)
+                for n, fact in enumerate(facts)
+            ]
+            trigger = json.dumps({**TRIGGER, "sid": sid, "id": "trg"})
+            for handle in self._handles:
+                self._evaluate_part(handle, sid, messages, trigger, hits)
+        hits.discard(None)
         return hits
 
+    def _evaluate_part(
+        self, handle: int, sid: str, messages: list[str], trigger: str, hits: set
+    ) -> None:
+        """One fresh session: the facts, then the trigger, then every action it queued.
+
+        Facts no rule looks at come back as "not handled" (a return code, not an error). The
+        trigger is asserted in ``finally`` so that ``_end`` has run before ``delete_state``
+        whatever happened (notes §3.3).
+        """
+        rule_of = self._rule_of
+        try:
+            for message in messages:
+                durable_rules_engine.assert_fact(handle, message)
+        finally:
+            try:
+                _, state = durable_rules_engine.assert_fact(handle, trigger)
+                started = durable_rules_engine.start_action_for_state(handle, state)
+                action = started[1] if started else None
+                while action:
+                    hits.add(rule_of[_action_name(action)])
+                    action = durable_rules_engine.complete_and_start_action(handle, state)
+            finally:
+                durable_rules_engine.delete_state(handle, sid)
+
     def close(self) -> None:
-        """Free the C ruleset; called once no evaluation uses it any more."""
+        """Free the C rulesets; called once no evaluation uses them any more."""
         with self._engine._lock:
-            self._engine._delete(self._name)
+            for handle in self._handles:
+                self._engine._delete(handle)
+            self._handles = []
+
+
+def _action_name(message: str) -> str:
+    """The engine rule an action message is for: its first key (``{"rule|0.0": {...}}``).
+
+    Engine rule names are rule ids (dotted, no quotes) plus ``|i.k``, so the name ends at the
+    first quote after the opening ``{"``; decoding the whole message, matched facts and all,
+    would cost more than the rest of the action.
+    """
+    return message[2 : message.index('"', 2)]
 
 
 MatchKeys = dict[tuple[str, str, str], str]
