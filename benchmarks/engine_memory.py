@@ -1,23 +1,22 @@
-"""Memory of the rules engine over a long life: 100,000 decisions and 100 reloads.
+"""Memory of one worker over a long life: every plugin loaded, 100,000 decisions, 100 reloads.
 
-RSS of this process with every plugin's rules loaded, sampled as decisions and reloads go by.
-Run: ``python -m benchmarks.engine_memory``; results go to ``benchmarks/results/``.
+RSS of this process, which builds the kernel exactly as a worker does (all four plugins, their
+schemas and rules), sampled as decisions and reloads go by. The baseline is the same process
+before the kernel is built, with the same modules imported, so the ratio shows what the
+kernel's own data costs. Run: ``python -m benchmarks.engine_memory [--quick]``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import Report, Table, Target, cli, ratio, rss_mb
 from kernel.config import PROJECT_ROOT, Config
 from kernel.core import Kernel
 
-HERE = Path(__file__).parent
 DOCUMENT = {
     "matter": "change",
     "unit_name": "某某市机关事务管理局",
@@ -26,6 +25,7 @@ DOCUMENT = {
     "handler_mobile": "13800138000",
     "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
 }
+#: A refused and an accepted case, alternating, so both paths of the rules stay exercised.
 CONTEXTS = [
     {"unit": {"certificate_validity": "fixed"}, "login_method": "password"},
     {
@@ -36,48 +36,67 @@ CONTEXTS = [
 ]
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return round(int(statm.read().split()[1]) * resource.getpagesize() / 2**20, 1)
-
-
-def main(decisions: int = 100_000, reloads: int = 100) -> dict:
+def run(quick: bool) -> Report:
+    decisions, reloads = (10_000, 20) if quick else (100_000, 100)
+    checkpoints = sorted({decisions // 100, decisions // 10, decisions // 2, decisions})
+    samples: list[tuple[str, float]] = [("modules imported, no kernel", rss_mb())]
     with tempfile.TemporaryDirectory() as tmp:
         rules = Path(tmp) / "rules"
         shutil.copytree(PROJECT_ROOT / "rules", rules)
         kernel = Kernel.build(Config(rules_dir=rules, watch_rules=False))
-        samples = {"loaded": rss_mb()}
+        samples.append(("all plugins loaded", rss_mb()))
         started = time.perf_counter()
         for n in range(1, decisions + 1):
             kernel.validate("codeassign", DOCUMENT, context=CONTEXTS[n % 2])
-            if n in (1_000, 10_000, 50_000, decisions):
-                samples[f"after_{n}_decisions"] = rss_mb()
-        per_decision_us = (time.perf_counter() - started) / decisions * 1e6
+            if n in checkpoints:
+                samples.append((f"after {n:,} decisions", rss_mb()))
+        mean_us = (time.perf_counter() - started) / decisions * 1e6
         submit = rules / "codeassign" / "submit.yaml"
         text = submit.read_text("utf-8")
         for n in range(reloads):
             submit.write_text(text + f"\n# reload {n}\n", "utf-8")
             assert kernel.rules.refresh().loaded == ["codeassign.submit"]
-        samples[f"after_{reloads}_reloads"] = rss_mb()
-        for _ in range(10_000):
-            kernel.validate("codeassign", DOCUMENT, context=CONTEXTS[1])
-        samples["after_10000_more_decisions"] = rss_mb()
+        samples.append((f"after {reloads} reloads", rss_mb()))
+        for n in range(decisions // 10):
+            kernel.validate("codeassign", DOCUMENT, context=CONTEXTS[n % 2])
+        samples.append((f"after {decisions // 10:,} more decisions", rss_mb()))
         kernel.close()
-    first = samples["after_1000_decisions"]
-    last = samples["after_10000_more_decisions"]
-    record = {
-        "benchmark": "engine_memory",
-        "date": dt.date.today().isoformat(),
-        "command": "python -m benchmarks.engine_memory",
-        "rss_mb": samples,
-        "growth_after_warmup_percent": round((last - first) / first * 100, 1),
-        "mean_decision_us": round(per_decision_us, 1),
-    }
-    out = HERE / "results" / f"{record['date']}-engine-memory.json"
-    out.write_text(json.dumps(record, indent=2) + "\n", "utf-8")
-    print(json.dumps(record, indent=2))
-    return record
+    return _report(samples, decisions, reloads, mean_us)
+
+
+def _report(
+    samples: list[tuple[str, float]], decisions: int, reloads: int, mean_us: float
+) -> Report:
+    baseline, loaded, final = samples[0][1], samples[1][1], samples[-1][1]
+    growth = (final - loaded) / loaded * 100
+    table = Table(
+        "RSS of one worker",
+        ["point", "RSS MB", "÷ loaded"],
+        [[point, f"{mb:.1f}", ratio(mb, loaded)] for point, mb in samples],
+        note=f"Mean full validation (schema + facts + rules + decision) {mean_us:.0f} µs over "
+        f"{decisions:,} decisions. Growth: the last point against 'all plugins loaded'.",
+    )
+    return Report(
+        name="Memory of one worker",
+        command="python -m benchmarks.engine_memory",
+        tables=[table],
+        targets=[
+            Target(
+                "RSS growth",
+                f"< 10 % after {decisions:,} decisions and {reloads} reloads",
+                f"{growth:+.1f} %",
+                growth < 10,
+            ),
+            Target("RSS total", "< 200 MB", f"{final:.0f} MB", final < 200),
+        ],
+        raw={
+            "rss_mb": dict(samples),
+            "kernel_mb": round(loaded - baseline, 1),
+            "growth_percent": round(growth, 2),
+            "mean_decision_us": round(mean_us, 1),
+        },
+    )
 
 
 if __name__ == "__main__":
-    main()
+    cli(run)
