@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import resource
 
 from kernel.rules.book import RuleBook, RuleSource
@@ -132,3 +133,24 @@ def test_a_rule_file_of_a_thousand_rules_loads_and_every_rule_can_fire(tmp_path)
     finally:
         book.close()
     assert book.engine.held() == 0  # every part freed
+
+
+def test_a_fact_passing_more_tests_than_the_engine_can_follow_is_still_decided(tmp_path):
+    """65 ``gt`` tests passed at once overflow the C core's stack (error 303); no 500 for it."""
+    rules = "\n".join(
+        f"  - id: t.steps.s{i}\n    kind: notice\n    message: {{zh: 第{i}级, en: step {i}}}\n"
+        f"    when: {{fact: item, where: [{{field: n, gt: {i}}}]}}"
+        for i in range(80)
+    )
+    folder = tmp_path / "rules" / "t"
+    folder.mkdir(parents=True)
+    (folder / "steps.yaml").write_text(f"title: {{zh: 测试, en: Test}}\nrules:\n{rules}\n")
+    book = RuleBook([RuleSource("t", folder)])
+    try:
+        assert book.refresh().loaded == ["t.steps"]
+        decision = book.evaluate(["t.steps"], [{"kind": "item", "n": 1000}], dt.date(2026, 1, 1))
+        assert decision.rule_ids() == {f"t.steps.s{i}" for i in range(80)}
+        few = book.evaluate(["t.steps"], [{"kind": "item", "n": 3}], dt.date(2026, 1, 1))
+        assert few.rule_ids() == {"t.steps.s0", "t.steps.s1", "t.steps.s2"}
+    finally:
+        book.close()

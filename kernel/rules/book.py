@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import clock
 from ..decision import Decision, Outcome, RulesetUsed
-from . import durable_backend
+from . import durable_backend, reference
 from .cases import Case, CaseResult, load_cases, run_case
 from .compiler import compile_text
 from .facts import project
@@ -51,7 +51,14 @@ class Loaded:
     loaded_at: dt.datetime | None = None
 
     def fired(self, facts: Iterable[Mapping[str, Any]], as_of: dt.date) -> set[str]:
-        hits = self.compiled.evaluate(project(self.ruleset, facts))
+        projected = project(self.ruleset, facts)
+        try:
+            hits = self.compiled.evaluate(projected)
+        except durable_backend.EngineLimitExceeded as exc:
+            log.warning(
+                "ruleset %s: %s; decided by the reference evaluator", self.ruleset.name, exc
+            )
+            hits = reference.fired(self.ruleset, projected)
         return {r.id for r in self.ruleset.rules if r.id in hits and r.in_force(as_of)}
 
     @cached_property

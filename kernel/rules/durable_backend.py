@@ -148,6 +148,16 @@ def _nested_groups(expr: Any) -> int:
     return total
 
 
+class EngineLimitExceeded(RuntimeError):
+    """One fact passed more of a ruleset's tests at once than the C core can follow.
+
+    The core walks its test network with a fixed stack of 64 (``MAX_STACK_SIZE``); a fact that
+    passes, say, 65 ``gt`` tests on one field under one parent fails with error 303. Whether
+    that happens depends on the fact, not only on the rules, so it cannot all be refused when
+    the file loads: the caller decides such a case with the reference evaluator instead.
+    """
+
+
 class Engine:
     """The app's handle on the C core. Evaluations are serialised; each leaves nothing behind.
 
@@ -251,6 +261,10 @@ class CompiledRuleSet:
         try:
             for message in messages:
                 durable_rules_engine.assert_fact(handle, message)
+        except durable_rules_engine.error as exc:
+            if str(exc).endswith(" 303"):
+                raise EngineLimitExceeded(str(exc)) from exc
+            raise
         finally:
             try:
                 _, state = durable_rules_engine.assert_fact(handle, trigger)
