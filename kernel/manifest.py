@@ -73,6 +73,7 @@ def _build(
         requires=tuple(data.get("requires", ())),
         roles=tuple(data.get("roles", ())),
         facts=dict(data.get("facts", {})),
+        context=tuple(data.get("context", ())),
         attachments=_attachments(data.get("attachments", {})),
         matters=tuple(
             Matter(

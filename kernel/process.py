@@ -109,6 +109,8 @@ class Process:
     roles: tuple[str, ...] = ()
     matters: tuple[Matter, ...] = ()
     facts: dict[str, str] = field(default_factory=dict)
+    #: Optional parts of the server context its facts read (``other_applications``).
+    context: tuple[str, ...] = ()
     #: Attachment types every workflow of the process takes.
     attachments: dict[str, AttachmentType] = field(default_factory=dict)
 

@@ -9,7 +9,7 @@ finds no row to update and answers 409, so two reviewers can never both act on o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -163,7 +163,7 @@ async def evaluate(
 ) -> Decision:
     """Schema, then the guarding rulesets, with the facts the kernel and plugins derive."""
     process, wf = _workflow(kernel, application)
-    context = await server_context(actor, application, transition)
+    context = await server_context(actor, application, transition, process.context)
     try:
         return kernel.validate(
             process.name,
@@ -178,20 +178,28 @@ async def evaluate(
 
 
 async def server_context(
-    actor: Actor, application: Application, transition: Transition
+    actor: Actor, application: Application, transition: Transition, wanted: Iterable[str] = ()
 ) -> dict[str, Any]:
-    """What the rules may know beyond the document — from the database, never the client."""
+    """What the rules may know beyond the document — from the database, never the client.
+
+    ``other_applications`` (the owner's other applications of the process, each its data with
+    ``id``, ``workflow``, ``matter`` and ``state``) only for a process that asks for it in its
+    manifest: it grows with the owner's applications, and most processes never look.
+    """
     owner = await Account.get(id=application.owner_id)
     attachments = await Attachment.filter(application_id=application.id).values_list(
         "type", flat=True
     )
     agreements = await Agreement.filter(account_id=owner.id).order_by("agreed_at")
-    others = (
-        await Application.filter(owner_id=owner.id, process=application.process)
-        .exclude(id=application.id)
-        .values("id", "workflow", "matter", "state")
-    )
-    return {
+    context: dict[str, Any] = {}
+    if "other_applications" in wanted:
+        others = (
+            await Application.filter(owner_id=owner.id, process=application.process)
+            .exclude(id=application.id)
+            .values("id", "workflow", "matter", "state", "data")
+        )
+        context["other_applications"] = [{**o.pop("data"), **o} for o in others]
+    return context | {
         "transition": transition.name,
         "state": application.state,
         "actor": {
@@ -212,7 +220,6 @@ async def server_context(
             a.text_id: {"version": a.version, "agreed_at": a.agreed_at.isoformat()}
             for a in agreements
         },
-        "other_applications": others,
     }
 
 

@@ -18,6 +18,7 @@ from pdfminer.layout import LAParams
 
 from kernel import forms, hookimpl
 from kernel.app import create_app
+from kernel.db.models import Application
 from kernel.plugins import make_plugin_manager
 
 from .factories import WEBSITE_APPLICATION, codeassign_people, login, make_account, qr_login
@@ -340,3 +341,16 @@ def test_a_missing_value_prints_as_a_blank_to_fill_in():
     assert forms.fill("微网站：{/micro_site|否}；{/flag}", data) == "微网站：否；否"
     assert forms.shown(forms.resolve(data, "/flag")) == "否"
     assert forms.resolve({"a": [{"b/c": 1}]}, "/a/0/b~1c") == 1
+
+
+async def test_a_second_application_for_a_domain_in_progress_is_refused_on_the_server(client):
+    """WS-03 with the server's own context: the unit's other applications, read from the DB."""
+    unit = await login(client, "site-unit")
+    first = await create(client, unit, WEBSITE, process="websites")
+    second = await create(client, unit, WEBSITE, process="websites")
+    check = f"/api/applications/{second['id']}/validate?transition=submit"
+    before = await (await client.post(check, headers=unit)).json()
+    assert "websites.application.duplicate" not in {o["rule"] for o in before["outcomes"]}
+    await Application.filter(id=first["id"]).update(state="materials_review")
+    after = await (await client.post(check, headers=unit)).json()
+    assert "websites.application.duplicate" in {o["rule"] for o in after["outcomes"]}
