@@ -259,6 +259,23 @@ async def test_an_unknown_type_and_a_missing_file_are_refused(client):
     assert await version_of(app["id"]) == 1
 
 
+async def test_a_part_whose_headers_do_not_parse_is_a_400_not_a_500(client, blobs):
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="t\x7f"\r\n\r\nx\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="type"\r\n\r\napplication_form\r\n--b--\r\n'
+    )
+    response = await client.post(
+        f"/api/applications/{app['id']}/attachments",
+        data=body,
+        headers={**unit, "If-Match": '"1"', "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert response.status == 400
+    assert (await response.json())["violations"][0]["rule"] == "request.multipart"
+    assert stored_files(blobs) == [] and await version_of(app["id"]) == 1
+
+
 async def test_uploading_the_same_type_again_replaces_it(client, blobs):
     unit = await login(client, "unit-a")
     app = await draft(client, unit)

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from .. import access, attachments, auth
 from ..attachments import BlobStore
@@ -85,7 +86,7 @@ async def _type_and_file(request: web.Request) -> tuple[str, BodyPartReader]:
             )
         type_name = await _field_text(first, TYPE_FIELD_BYTES)
         second = await reader.next()
-    except ValueError:
+    except (ValueError, BadHttpMessage):  # BadHttpMessage: a part's headers do not parse
         raise field_error(
             "/", "request.multipart", "上传内容格式错误", "The multipart body is malformed"
         ) from None
