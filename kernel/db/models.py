@@ -88,7 +88,10 @@ class Application(Model):
 
     class Meta:
         table = "application"
-        indexes = (("owner_id", "id"), ("process", "state", "region", "id"))
+        # Lists are newest first by id (keyset cursor): an applicant's by owner; a reviewer's
+        # queue by process and state, its region prefix read from the rows on the way (a
+        # region range inside the index would return them out of id order, to be sorted).
+        indexes = (("owner_id", "id"), ("process", "state", "id"))
 
 
 class AuditRecord(Model):
