@@ -58,13 +58,6 @@ class StorageFailed(ApiError):
     )
 
 
-class MaterialLocked(Conflict):
-    title = Text(
-        "申报材料已在审核中，当前状态下不能修改附件",
-        "The material is being reviewed: attachments cannot change in this state",
-    )
-
-
 @dataclass(frozen=True)
 class Received:
     """A complete upload in its temporary file, not yet named by its hash."""
@@ -257,23 +250,12 @@ def declared(kernel: Kernel, application: Application, name: str) -> AttachmentT
     raise Unprocessable(f"unknown attachment type '{name}'", [outcome])
 
 
-def check_open(kernel: Kernel, application: Application, roles: Iterable[str]) -> None:
-    """Material changes only in a state the applicant can still act from (draft, returned)."""
-    wf = kernel.process(application.process).workflows[application.workflow]
-    if not any(set(roles) & set(t.roles) for t in wf.leaving(application.state)):
-        state = wf.state(application.state)
-        raise MaterialLocked(
-            f"the application is {application.state} ({state.title.zh}): "
-            "its attachments can change again only when it is back with the applicant"
-        )
-
-
 async def _prepare(
     kernel: Kernel, actor: workflow.Actor, application: Application, if_match: int
 ) -> None:
     """Every refusal that needs no file, before a byte of it is read."""
     await access.check_may_edit(actor.account, application)
-    check_open(kernel, application, actor.account.roles)
+    workflow.check_open(kernel, application, actor.account.roles)
     if application.version != if_match:
         raise Conflict(f"version {if_match} is not the current version {application.version}")
 

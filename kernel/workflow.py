@@ -109,13 +109,40 @@ async def create(
     return application
 
 
+class MaterialLocked(Conflict):
+    title = Text(
+        "申报材料已在审核中，当前状态下不能修改申报信息和附件",
+        "The material is being reviewed: its data and attachments cannot change in this state",
+    )
+
+
+def check_open(kernel: Kernel, application: Application, roles: Iterable[str]) -> None:
+    """Material changes only in a state the applicant can still act from (draft, returned)."""
+    wf = kernel.process(application.process).workflows[application.workflow]
+    if not any(set(roles) & set(t.roles) for t in wf.leaving(application.state)):
+        state = wf.state(application.state)
+        raise MaterialLocked(
+            f"the application is {application.state} ({state.title.zh}): "
+            "its data and attachments can change again only when it is back with the applicant"
+        )
+
+
 async def save(
-    actor: Actor, application: Application, data: Mapping[str, Any], if_match: int
+    kernel: Kernel,
+    actor: Actor,
+    application: Application,
+    data: Mapping[str, Any],
+    if_match: int,
 ) -> Application:
-    """暂存: keep the draft as typed; it is checked in full when it is submitted."""
+    """暂存: keep the draft as typed; it is checked in full when it is submitted.
+
+    Only while the application is with the applicant: once submitted, what the reviewer reads
+    is what was submitted, until it comes back.
+    """
     await access.check_may_edit(actor.account, application)
+    check_open(kernel, application, actor.account.roles)
     await _bump(application, if_match, actor, action="save", data=dict(data))
-    return await Application.get(id=application.id)
+    return application
 
 
 async def delete_material(
@@ -265,7 +292,7 @@ async def transition(
         messages=messages,
     )
     kernel.metrics.transition(process.name, step.name)
-    return await Application.get(id=application.id), decision
+    return application, decision
 
 
 def _reply_required() -> Outcome:
@@ -291,7 +318,11 @@ async def _bump(
     messages=(),
     within: Callable[[BaseDBAsyncClient], Awaitable[Any]] | None = None,
 ) -> Any:
-    """One atomic write: the guarded update, the audit record, the outbox rows, ``within``."""
+    """One atomic write: the guarded update, the audit record, the outbox rows, ``within``.
+
+    Afterwards ``application`` holds what this write stored. Read back after the commit, it
+    could be another writer's newer version, and its ETag would let this client overwrite it.
+    """
     changes: dict[str, Any] = {"version": if_match + 1, "updated_at": clock.now()}
     if data is not None:
         changes["data"] = data
@@ -321,4 +352,7 @@ async def _bump(
         )
         for message in messages:
             await message.save(using_db=conn)
-        return await within(conn) if within else None
+        result = await within(conn) if within else None
+    for name, value in changes.items():
+        setattr(application, name, value)
+    return result

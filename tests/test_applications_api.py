@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from kernel.app import create_app
@@ -274,3 +276,49 @@ async def test_twenty_reviewers_racing_on_one_state_leave_one_winner_and_no_gaps
     ).json()
     assert [h["seq"] for h in history["items"]] == [1, 2, 3]
     assert history["items"][-1]["to"] == "awaiting_review"
+
+
+async def test_a_submitted_application_cannot_be_saved_until_it_comes_back(client):
+    unit = await qr_login("unit-a")
+    draft = await (await create_draft(client, unit, DOCUMENT)).json()
+    await agree_commitment(client, unit)
+    url = f"/api/applications/{draft['id']}"
+    submitted = await client.post(f"{url}/transitions/submit", headers={**unit, "If-Match": '"1"'})
+    assert submitted.status == 200
+    changed = {**DOCUMENT, "uscc": "1110000000004JUR60"}
+    saved = await client.put(url, json={"data": changed}, headers={**unit, "If-Match": '"2"'})
+    assert saved.status == 409
+    assert "不能修改" in (await saved.json())["title_zh"]
+    stored = await (await client.get(url, headers=unit)).json()
+    assert stored["data"]["uscc"] == DOCUMENT["uscc"] and stored["version"] == 2
+
+
+async def test_racing_saves_each_answer_their_own_write_and_its_version(client):
+    """The ETag a 200 returns is that write's: sent back, it can never overwrite another's."""
+    unit = await qr_login("unit-a")
+    draft = await (await create_draft(client, unit, DOCUMENT)).json()
+    url = f"/api/applications/{draft['id']}"
+
+    async def writer(n: int) -> list[tuple[str, str, int]]:
+        won = []
+        for attempt in range(8):
+            current = await client.get(url, headers=unit)
+            version = current.headers["ETag"]
+            mine = f"writer {n} attempt {attempt}"
+            data = {**DOCUMENT, "change_items": [{"item": "address", "old": "甲", "new": mine}]}
+            saved = await client.put(
+                url, json={"data": data}, headers={**unit, "If-Match": version}
+            )
+            if saved.status == 200:
+                body = await saved.json()
+                won.append((mine, saved.headers["ETag"], body))
+            else:
+                assert saved.status == 409
+        return won
+
+    results = await asyncio.gather(*(writer(n) for n in range(8)))
+    wins = [w for r in results for w in r]
+    for mine, etag, body in wins:
+        assert body["data"]["change_items"][0]["new"] == mine
+        assert etag == f'"{body["version"]}"'
+    assert sorted(int(etag.strip('"')) for _, etag, _ in wins) == list(range(2, len(wins) + 2))

@@ -30,13 +30,21 @@ routes = web.RouteTableDef()
 
 
 async def represent(
-    kernel: Kernel, application: Application, account: Account, *, full: bool = True
+    kernel: Kernel,
+    application: Application,
+    account: Account,
+    *,
+    full: bool = True,
+    owner: Account | None = None,
 ) -> dict[str, Any]:
-    """An application as its reader may see it, with the transitions open to that reader."""
+    """An application as its reader may see it, with the transitions open to that reader.
+
+    ``owner``: the owner's account when the caller has it (a list fetches a page's in one go).
+    """
     process = kernel.process(application.process)
     wf = process.workflows[application.workflow]
     state = wf.state(application.state)
-    owner = await Account.get(id=application.owner_id)
+    owner = owner or await Account.get(id=application.owner_id)
     open_steps = [
         {"name": t.name, "title": t.title.as_dict(), "reply": t.reply}
         for t in wf.leaving(application.state)
@@ -120,7 +128,11 @@ async def list_applications(request: web.Request) -> web.Response:
     if after is not None:
         query = query.filter(id__lt=after)
     rows = await query.order_by("-id").limit(limit + 1)
-    items = [await represent(kernel, a, account, full=False) for a in rows[:limit]]
+    page = rows[:limit]
+    owners = {o.id: o for o in await Account.filter(id__in={a.owner_id for a in page})}
+    items = [
+        await represent(kernel, a, account, full=False, owner=owners[a.owner_id]) for a in page
+    ]
     return json_response(
         {"items": items, "next_cursor": rows[limit - 1].id if len(rows) > limit else None}
     )
@@ -166,7 +178,7 @@ async def save(request: web.Request) -> web.Response:
     data = body.get("data")
     if not isinstance(data, dict):
         raise field_error("/data", "request.object", "data应为对象", "data must be an object")
-    saved = await workflow.save(actor, application, data, version)
+    saved = await workflow.save(request.app[KERNEL], actor, application, data, version)
     result = await represent(request.app[KERNEL], saved, actor.account)
     return json_response(result, headers=etag(saved.version))
 
