@@ -13,6 +13,11 @@ from typing import Any
 
 import yaml
 
+#: libyaml's parser when PyYAML was built with it (its wheels are): the same nodes and marks,
+#: several times faster than the pure-Python one, which made a reload of a large rule file
+#: hold the event loop (``benchmarks/RESULTS.md``, rules at scale).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class YamlError(ValueError):
     """A file that is not the YAML it should be; carries the 1-based line."""
@@ -45,7 +50,7 @@ def pointer_join(base: str, key: str | int) -> str:
 
 def load(text: str) -> Located:
     """Parse one YAML document safely (no tags beyond the safe ones, no duplicate keys)."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -59,7 +64,7 @@ def load(text: str) -> Located:
     return located
 
 
-def _convert(node: yaml.Node, pointer: str, lines: dict[str, int], loader: yaml.SafeLoader) -> Any:
+def _convert(node: yaml.Node, pointer: str, lines: dict[str, int], loader: Any) -> Any:
     lines[pointer] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}

@@ -112,3 +112,21 @@ def test_the_real_documents_take_the_fast_path_and_a_wrong_one_gets_its_message(
     wrong = dict(CHANGE_DOCUMENT, handler_mobile="1380013800")
     (outcome,) = schemas.validate("codeassign/application.json", wrong)
     assert outcome.fields == ("/handler_mobile",)
+
+
+RULE_FILES = sorted((Config().rules_dir).glob("*/*.yaml"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_the_rule_file_schema_agrees_too(data):
+    """Rule files are checked the same way: a 'valid' from jsonschema-rs must be jsonschema's."""
+    from kernel import yamlsource
+    from kernel.rules.compiler import _shape_validators
+
+    fast, slow = _shape_validators()
+    base = yamlsource.load(data.draw(st.sampled_from(RULE_FILES)).read_text("utf-8")).data
+    rule = data.draw(st.sampled_from(base["rules"]))
+    document = {**base, "rules": [_mutated(rule, data)]}
+    if fast.is_valid(document):
+        assert [e.message for e in slow.iter_errors(document)] == []

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 
 from .. import yamlsource
 from .model import (
@@ -161,8 +162,17 @@ def compile_file(
     )
 
 
+@cache
+def _shape_validators() -> tuple[jsonschema_rs.Validator, jsonschema.Draft202012Validator]:
+    """The rule-file schema compiled once: jsonschema-rs says whether, jsonschema says why."""
+    schema = ruleset_schema()
+    return jsonschema_rs.Draft202012Validator(schema), jsonschema.Draft202012Validator(schema)
+
+
 def _validate_shape(ctx: _Context) -> None:
-    validator = jsonschema.Draft202012Validator(ruleset_schema())
+    fast, validator = _shape_validators()
+    if fast.is_valid(ctx.located.data):
+        return
     for error in validator.iter_errors(ctx.located.data):
         error = _most_specific(error)
         pointer = "".join(yamlsource.pointer_join("", p) for p in error.absolute_path)
