@@ -36,7 +36,7 @@ fuzz-valgrind: $(STAMP)
 
 # Every benchmark in benchmarks/, in bounded time (about 20 minutes): results/<date>.json and
 # the figures of benchmarks/RESULTS.md. Needs wrk (installed from Debian's packages when missing)
-# and a PostgreSQL server (GOVFLOW_BENCH_DATABASE_URL, default the local one).
+# and a PostgreSQL server it may create databases on (GOVFLOW_BENCH_PG, default the local one).
 BENCH_STAMP := $(VENV)/.bench-$(shell sha256sum pyproject.toml | cut -c1-12)
 $(BENCH_STAMP): $(STAMP)
 	rm -f $(VENV)/.bench-*
