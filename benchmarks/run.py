@@ -107,6 +107,16 @@ def write_results_md(figures: str, path: Path = HERE / "RESULTS.md") -> None:
     path.write_text(text, "utf-8")
 
 
+def _command(args: argparse.Namespace) -> str:
+    if not args.quick and not args.only:
+        return "make bench"
+    return (
+        "python -m benchmarks.run"
+        + (" --quick" if args.quick else "")
+        + (f" --only {' '.join(args.only)}" if args.only else "")
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs: to try, not to cite")
@@ -122,9 +132,7 @@ def main() -> None:
     record = {
         "date": today(),
         "quick": args.quick,
-        "command": "make bench"
-        if not args.only
-        else f"python -m benchmarks.run --only {' '.join(names)}",
+        "command": _command(args),
         "machine": machine(),
         "seconds": round(time.perf_counter() - started, 1),
         "file": f"{today()}{suffix}.json",
