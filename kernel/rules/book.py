@@ -59,7 +59,13 @@ class Loaded:
                 "ruleset %s: %s; decided by the reference evaluator", self.ruleset.name, exc
             )
             hits = reference.fired(self.ruleset, projected)
-        return {r.id for r in self.ruleset.rules if r.id in hits and r.in_force(as_of)}
+        rules = self.ruleset.rules
+        return {h for h in hits if rules[self.position[h]].in_force(as_of)}
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Rule id -> its place in the file: a decision visits the rules that fired, not all."""
+        return {rule.id: n for n, rule in enumerate(self.ruleset.rules)}
 
     @cached_property
     def outcomes(self) -> dict[str, Outcome]:
@@ -133,7 +139,7 @@ class RuleBook:
             loaded = self.get(name)
             fired = loaded.fired(facts, as_of)
             used.append(_used(loaded))
-            outcomes += [o for rule_id, o in loaded.outcomes.items() if rule_id in fired]
+            outcomes += [loaded.outcomes[r] for r in sorted(fired, key=loaded.position.__getitem__)]
         return Decision(as_of, tuple(used), tuple(outcomes))
 
     # -- changing ----------------------------------------------------------------------------
