@@ -43,8 +43,8 @@ def percentiles(samples_us: Sequence[float]) -> dict[str, float]:
     }
 
 
-def timed(fn: Callable[[], object], runs: int, warmup: int = 50) -> dict[str, float]:
-    """Time ``fn`` alone, ``runs`` times after a warm-up: µs p50/p99."""
+def sampled(fn: Callable[[], object], runs: int, warmup: int = 50) -> list[float]:
+    """µs of each of ``runs`` calls of ``fn`` alone, after a warm-up."""
     for _ in range(warmup):
         fn()
     samples = []
@@ -53,7 +53,12 @@ def timed(fn: Callable[[], object], runs: int, warmup: int = 50) -> dict[str, fl
         start = clock()
         fn()
         samples.append((clock() - start) / 1000)
-    return percentiles(samples)
+    return samples
+
+
+def timed(fn: Callable[[], object], runs: int, warmup: int = 50) -> dict[str, float]:
+    """Time ``fn`` alone, ``runs`` times after a warm-up: µs p50/p99."""
+    return percentiles(sampled(fn, runs, warmup))
 
 
 def ratio(value: float, baseline: float) -> float | None:

@@ -14,17 +14,11 @@ import time
 from pathlib import Path
 
 from benchmarks.common import Report, Table, Target, cli, ratio, rss_mb
+from benchmarks.decision_inputs import CHANGE_DOCUMENT
 from kernel.config import PROJECT_ROOT, Config
 from kernel.core import Kernel
 
-DOCUMENT = {
-    "matter": "change",
-    "unit_name": "某某市机关事务管理局",
-    "uscc": "1110000000004JUR69",
-    "handler": "张三",
-    "handler_mobile": "13800138000",
-    "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
-}
+DOCUMENT = CHANGE_DOCUMENT
 #: A refused and an accepted case, alternating, so both paths of the rules stay exercised.
 CONTEXTS = [
     {"unit": {"certificate_validity": "fixed"}, "login_method": "password"},

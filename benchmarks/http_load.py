@@ -44,6 +44,7 @@ from .common import (
     machine,
     percentiles,
     ratio,
+    sampled,
     served,
     token,
     wait_http,
@@ -333,14 +334,7 @@ def submit_cell(connections: int, drafts: int, cap_seconds: float, workdir: Path
 
 def stall_timings(clock_fn: Callable[[], object], runs: int, warmup: int = 50) -> dict[str, float]:
     """p50/p99 and, for a stall, the max: the one figure that says how long the loop froze."""
-    for _ in range(warmup):
-        clock_fn()
-    samples = []
-    clock = time.perf_counter_ns
-    for _ in range(runs):
-        start = clock()
-        clock_fn()
-        samples.append((clock() - start) / 1000)
+    samples = sampled(clock_fn, runs, warmup)
     return {**percentiles(samples), "max_us": round(max(samples), 1)}
 
 
