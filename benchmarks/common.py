@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -181,6 +181,30 @@ def wait_http(url: str, seconds: float = 60.0) -> None:
 
 
 @contextlib.contextmanager
+def child_server(command: list[str], env: dict[str, str], log: IO[bytes]) -> Iterator[str]:
+    """``command`` in a child process, ``{port}`` in it a free port: its base URL once it
+    answers ``/healthz``. Stopped (terminated, killed after 10 s) on the way out."""
+    port = free_port()
+    child = subprocess.Popen(
+        [part.format(port=port) for part in command],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/healthz")
+        yield base
+    finally:
+        child.terminate()
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+@contextlib.contextmanager
 def served(
     env: dict[str, str] | None = None, workers: int = 1, demo: bool = True
 ) -> Iterator[tuple[str, dict[str, str]]]:
@@ -201,26 +225,14 @@ def served(
         subprocess.run([govflow, "migrate"], env=full_env, check=True, capture_output=True)
         if demo:
             subprocess.run([govflow, "demo"], env=full_env, check=True, capture_output=True)
-        port = free_port()
-        log = open(Path(data) / "serve.log", "wb")  # noqa: SIM115 - closed below
-        child = subprocess.Popen(
-            [govflow, "serve", "--host", "127.0.0.1", "--port", str(port)]
-            + (["--workers", str(workers)] if workers > 1 else []),
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_http(base + "/healthz")
+        command = [govflow, "serve", "--host", "127.0.0.1", "--port", "{port}"]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        with (
+            open(Path(data) / "serve.log", "wb") as log,
+            child_server(command, full_env, log) as base,
+        ):
             yield base, full_env
-        finally:
-            child.terminate()
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-            log.close()
 
 
 def token(env: dict[str, str], username: str, login_method: str = "password") -> str:

@@ -1,7 +1,7 @@
 """Realistic submissions of the four built-in processes, and a hand-written codeassign floor.
 
 The documents are those of the plugin tests (``tests/factories.py``, ``tests/test_plugin_*.py``),
-copied so the benchmark does not import the test suite; the contexts have the shape
+taken from there so that both always decide the same cases; the contexts have the shape
 ``kernel.workflow.server_context`` gives a real transition (owner profile, login method,
 attachments, agreements, ...). ``codeassign_floor`` is the codeassign submission decided by
 plain Python: the JSON Schema and the seven rules of ``rules/codeassign/submit.yaml``.
@@ -17,6 +17,10 @@ from typing import Any
 
 from kernel import clock
 from kernel.identifiers import VALIDATORS
+from tests.factories import CHANGE_DOCUMENT, WEBSITE_APPLICATION
+from tests.test_plugin_engineers import ACCOUNT, SAVED, commitment, declaration
+from tests.test_plugin_foreignwork import person
+from tests.test_plugin_websites import application_context
 
 
 @dataclass(frozen=True)
@@ -41,15 +45,6 @@ class Submission:
 
 
 # -- codeassign: the change application (CA-06) -------------------------------------------------
-
-CHANGE_DOCUMENT = {
-    "matter": "change",
-    "unit_name": "某某市机关事务管理局",
-    "uscc": "1110000000004JUR69",
-    "handler": "张三",
-    "handler_mobile": "13800138000",
-    "change_items": [{"item": "address", "old": "东大街1号", "new": "西大街2号"}],
-}
 
 
 def codeassign_context(
@@ -82,7 +77,6 @@ def codeassign_context(
             if agreed
             else {}
         ),
-        "other_applications": [],
     }
     if login_method is not None:
         context["login_method"] = login_method
@@ -91,96 +85,20 @@ def codeassign_context(
 
 # -- the other processes: their main submission, everything in order ----------------------------
 
-DECLARATION = {
-    "declaration_no": "SB2024-000123",
-    "person_name": "张伟",
-    "id_type": "resident_id",
-    "id_number": "110101194910010319",
-    "mobile": "13912345678",
-    "profession": "structural_1",
-    "registration_type": "initial",
-    "pre_registration": False,
-    "employer_name": "北京华筑建筑设计有限公司",
-    "employer_uscc": "91110108MA01KQ7B2N",
-}
+DECLARATION = declaration()
 ENGINEERS_CONTEXT = {
     "state": "unreported",
-    "account": {"name": "北京华筑建筑设计有限公司", "uscc": "91110108MA01KQ7B2N"},
-    "enterprise": {
-        "name": "北京华筑建筑设计有限公司",
-        "industry": "design",
-        "has_qualification": True,
-    },
-    "commitment": {
-        "shown_at": "2024-05-06T09:00:00+08:00",
-        "confirmed_at": "2024-05-06T09:01:15+08:00",
-        "ticked": True,
-    },
+    "account": ACCOUNT,
+    "enterprise": SAVED,
+    "commitment": commitment(75),
 }
-PERSON = {
-    "login_name": "Gzc_Zrr1996",
-    "name": "郭子晨",
-    "mobile": "13800138000",
-    "email": "guozc@163.com",
-    "identity_type": "mainland",
-    "id_type": "resident_id",
-    "id_number": "110101194910010319",
-    "id_valid_from": "2017-07-09",
-    "id_valid_until": "2037-07-09",
-    "address": "北京市海淀区中关村大街1号",
-}
+PERSON = person()
 PERSON_CONTEXT = {
     "state": "national_verified",
     "previous": {**PERSON, "mobile": "13900139000"},
     "actor": {"role": "natural_person"},
 }
-WEBSITE_APPLICATION = {
-    "application_type": "new",
-    "unit_name": "北京市公安局",
-    "system_category": "government",
-    "function_intro": "负责全市公安工作，维护社会治安秩序。",
-    "handler_phone": "010-52035000",
-    "handler_mobile": "13800138000",
-    "handler_email": "service@beijing.gov.cn",
-    "manager_phone": "010-52035001",
-    "manager_mobile": "13912345678",
-    "manager_email": "web@beijing.gov.cn",
-    "website_name": "北京市公安局网",
-    "chinese_domain": "北京市公安局.政务",
-    "english_domain": "gaj.beijing.gov.cn",
-    "ipv4": "202.106.0.20",
-    "ipv6": "2400:3200::1",
-    "website_intro": "发布北京市公安局政务信息，提供办事服务。",
-}
-_REGISTRATION = {
-    "region": {"area": "北京市", "level": "provincial"},
-    "unit_name": "北京市公安局",
-    "system_category": "government",
-    "superior_unit": "北京市人民政府",
-    "mailing_address": "北京市东城区前门东大街9号",
-    "function_intro": "负责全市公安工作，维护社会治安秩序。",
-    "postal_code": "100000",
-    "head": "张建国",
-    "head_id_number": "110101194910010319",
-    "handler": "李明",
-    "handler_id_number": "310104198512311225",
-    "handler_landline": "01052035000",
-    "handler_landline_ext": "8001",
-    "handler_mobile": "13800138000",
-    "handler_email": "service@beijing.gov.cn",
-    "password": "abc12345",
-    "password_confirm": "abc12345",
-    "agreement_accepted": True,
-}
-_RESOLVED = {"ipv4": ["202.106.0.20"], "ipv6": ["2400:3200::1"]}
-WEBSITES_CONTEXT = {
-    "sms_code": {"verified": True},
-    "unit_domains": ["北京市公安局.政务"],
-    "registration": _REGISTRATION,
-    "site": {"reachable": True, "tab_title": "北京市公安局网", "header_name": "北京市公安局网"},
-    "dns": {"gaj.beijing.gov.cn": _RESOLVED, "北京市公安局.政务": _RESOLVED},
-    "other_applications": [],
-}
+WEBSITES_CONTEXT = application_context()
 
 SUBMISSIONS = [
     Submission(

@@ -36,18 +36,16 @@ import aiohttp
 
 from .common import (
     HERE,
-    ROOT,
     Report,
     Table,
     Target,
-    free_port,
+    child_server,
     machine,
     percentiles,
     ratio,
     sampled,
     served,
     token,
-    wait_http,
 )
 
 CONNECTIONS = (1, 16, 64)
@@ -159,31 +157,18 @@ def post_load(url: str, body_file: Path, connections: int, seconds: float) -> di
 
 
 @contextlib.contextmanager
-def child_server(command: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
+def python_server(command: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
     """A Python server of ours on a free port (``{port}`` in ``command``); its base URL."""
-    port = free_port()
-    with tempfile.TemporaryFile() as log:
-        child = subprocess.Popen(
-            [sys.executable, *(c.format(port=port) for c in command)],
-            cwd=ROOT,
-            env={**os.environ, **(env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_http(base + "/healthz")
-            yield base
-        finally:
-            child.terminate()
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+    environment = {**os.environ, **(env or {})}
+    with (
+        tempfile.TemporaryFile() as log,
+        child_server([sys.executable, *command], environment, log) as base,
+    ):
+        yield base
 
 
 def bare_server(size: int) -> contextlib.AbstractContextManager[str]:
-    return child_server(["-m", "benchmarks.bare_server", "--port", "{port}", "--size", str(size)])
+    return python_server(["-m", "benchmarks.bare_server", "--port", "{port}", "--size", str(size)])
 
 
 def serve_probed(port: int) -> None:
@@ -229,7 +214,7 @@ def probed_server(data_dir: str) -> contextlib.AbstractContextManager[str]:
         "import sys; from benchmarks.http_load import serve_probed; serve_probed(int(sys.argv[1]))"
     )
     env = {"GOVFLOW_DATA_DIR": data_dir, "GOVFLOW_SENDERS": "log"}
-    return child_server(["-c", code, "{port}"], env)
+    return python_server(["-c", code, "{port}"], env)
 
 
 def get_json(url: str) -> dict[str, Any]:
