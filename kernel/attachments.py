@@ -25,7 +25,7 @@ from typing import IO, Protocol
 import filetype
 from tortoise.expressions import Subquery
 
-from . import access, workflow
+from . import workflow
 from .config import Config
 from .core import Kernel
 from .db.models import Application, Attachment, Blob
@@ -254,8 +254,7 @@ async def _prepare(
     kernel: Kernel, actor: workflow.Actor, application: Application, if_match: int
 ) -> None:
     """Every refusal that needs no file, before a byte of it is read."""
-    await access.check_may_edit(actor.account, application)
-    workflow.check_open(kernel, application, actor.account.roles)
+    await workflow.check_may_change(kernel, actor, application)
     if application.version != if_match:
         raise Conflict(f"version {if_match} is not the current version {application.version}")
 

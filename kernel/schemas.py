@@ -66,6 +66,7 @@ class SchemaRegistry:
     formats: Mapping[str, FormatCheck] = field(default_factory=dict)
     _validators: dict[str, jsonschema.Draft202012Validator] = field(default_factory=dict)
     _compiled: dict[str, jsonschema_rs.Validator | None] = field(default_factory=dict)
+    _compiled_registry: jsonschema_rs.Registry | None = None
     _fields: dict[str, dict[str, FieldInfo]] = field(default_factory=dict)
 
     @classmethod
@@ -127,6 +128,14 @@ class SchemaRegistry:
             self._compiled[uri] = _compile(self, uri, self.validator(uri).format_checker)
         return self._compiled[uri]
 
+    def compiled_registry(self) -> jsonschema_rs.Registry:
+        """Every schema, for jsonschema-rs to resolve ``$ref`` in: built once, for all ids."""
+        if self._compiled_registry is None:
+            self._compiled_registry = jsonschema_rs.Registry(
+                [(uri, self.schema(uri)) for uri in self.ids]
+            )
+        return self._compiled_registry
+
     def validate(self, schema_id: str, document: Any) -> list[Outcome]:
         """Every schema violation of ``document``, in document order."""
         fast = self.compiled(schema_id)
@@ -181,7 +190,7 @@ def _compile(
         return lambda value: checker.conforms(value, name)
 
     try:
-        registry = jsonschema_rs.Registry([(u, schemas.schema(u)) for u in schemas.ids])
+        registry = schemas.compiled_registry()
         return jsonschema_rs.Draft202012Validator(
             {"$ref": uri},
             formats={name: conforms(name) for name in checker.checkers},

@@ -127,6 +127,12 @@ def check_open(kernel: Kernel, application: Application, roles: Iterable[str]) -
         )
 
 
+async def check_may_change(kernel: Kernel, actor: Actor, application: Application) -> None:
+    """Saving and attaching: the applicant's side, while the application is with it."""
+    await access.check_may_edit(actor.account, application)
+    check_open(kernel, application, actor.account.roles)
+
+
 async def save(
     kernel: Kernel,
     actor: Actor,
@@ -139,8 +145,7 @@ async def save(
     Only while the application is with the applicant: once submitted, what the reviewer reads
     is what was submitted, until it comes back.
     """
-    await access.check_may_edit(actor.account, application)
-    check_open(kernel, application, actor.account.roles)
+    await check_may_change(kernel, actor, application)
     await _bump(application, if_match, actor, action="save", data=dict(data))
     return application
 
