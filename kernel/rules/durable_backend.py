@@ -164,9 +164,9 @@ class Engine:
     The C core is driven directly, not through ``durable.engine.Host``: the host wraps every
     fired rule in a Python closure and round-trips the session state through JSON around it,
     and raises an exception for every fact no rule looks at. That layer was 55-60 % of a
-    decision (``benchmarks/RESULTS.md``); reading the fired rule's name off the action message
-    gives the same outcomes at well under half the cost. It also means no dispatcher or timer
-    threads exist at all (notes §3.8).
+    decision (``benchmarks/results/2026-11-23-decision-cost.json``); reading the fired rule's
+    name off the action message gives the same outcomes at well under half the cost. It also
+    means no dispatcher or timer threads exist at all (notes §3.8).
     """
 
     def __init__(self) -> None:
