@@ -12,14 +12,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-install: $(STAMP)
+# -- PDF font (CA-08) --------------------------------------------------------------------------
+# kernel/pdf.py embeds a subset of this CJK TrueType font in every PDF; GOVFLOW_PDF_FONT overrides.
+PDF_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+.PHONY: pdf-font
+pdf-font:
+	test -f $(PDF_FONT) || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
+# -- end PDF font -------------------------------------------------------------------------------
+
+install: $(STAMP) pdf-font
 
 # Migrates the SQLite database under data/ and loads the demo accounts (both idempotent), then serves.
-serve: $(STAMP)
+serve: $(STAMP) pdf-font
 	$(BIN)/govflow demo
 	$(BIN)/govflow serve --host 127.0.0.1 --port 8080
 
-test: $(STAMP)
+test: $(STAMP) pdf-font
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

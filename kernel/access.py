@@ -13,13 +13,23 @@ from .errors import Forbidden, NotFound
 from .process import Transition
 
 
+def region_prefix(code: str) -> str:
+    """The part of a division code its subdivisions share: a province's two digits, a city's
+    four, a district's six (``500000`` → ``50``: Chongqing, never Sichuan's ``51…``)."""
+    if len(code) == 6 and code.endswith("0000"):
+        return code[:2]
+    if len(code) == 6 and code.endswith("00"):
+        return code[:4]
+    return code
+
+
 def region_covers(scope_region: str | None, region: str | None) -> bool:
     """``110000`` (a province) covers ``110108`` (a district in it); no region covers all."""
     if not scope_region:
         return True
     if not region:
         return False
-    return region.startswith(scope_region.rstrip("0") or scope_region)
+    return region.startswith(region_prefix(scope_region))
 
 
 def in_scope(account: Account, process: str, region: str | None) -> bool:

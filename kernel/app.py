@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 from collections.abc import AsyncIterator
 
 import pluggy
 from aiohttp import web
 
 from . import auth, logs, metrics
-from .api import add_routes
+from .api import add_routes, plugin_routes
 from .config import Config
 from .core import Kernel
 from .db import database
 from .errors import problem_middleware
-from .keys import CONFIG, KERNEL
+from .jobs import JobRunner, jobs_of
+from .keys import CONFIG, JOBS_WAKE, KERNEL
 from .notify.worker import OUTBOX_WAKE, run_worker
 from .rules.watch import watch
 
@@ -35,23 +38,27 @@ def create_app(
             auth.auth_middleware,
         ],
     )
+    # Built now, not at start-up: the processes' own routes must be on the router before it
+    # freezes. Closed by the cleanup context below.
+    kernel = Kernel.build(config, pm)
+    app[KERNEL] = kernel
     add_routes(app)
+    plugin_routes.mount(app, kernel)
     app[CONFIG] = config
     app[WATCH_READY] = asyncio.Event()
+    models = database.plugin_models(kernel.pm)
+
+    async def kernel_ctx(app: web.Application) -> AsyncIterator[None]:
+        yield
+        kernel.close()
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         url = database.database_url(config.database_url, config.data_dir)
         if config.migrate_on_start:  # idempotent: a new database gets its tables here
-            await database.upgrade(url)
-        context = await database.connect(url)
+            await database.upgrade(url, models)
+        context = await database.connect(url, models)
         yield
         await database.close(context)
-
-    async def kernel_ctx(app: web.Application) -> AsyncIterator[None]:
-        kernel = Kernel.build(config, pm)
-        app[KERNEL] = kernel
-        yield
-        kernel.close()
 
     async def watcher_ctx(app: web.Application) -> AsyncIterator[None]:
         if not config.watch_rules:
@@ -75,5 +82,23 @@ def create_app(
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(task, timeout=5)  # a send in flight is retried next start
 
-    app.cleanup_ctx.extend([database_ctx, kernel_ctx, watcher_ctx, outbox_ctx])
+    async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
+        if not config.jobs:
+            yield
+            return
+        runner = JobRunner(
+            kernel,
+            jobs_of(kernel.pm),
+            kernel.adapters,
+            worker_id=f"{socket.gethostname()}:{os.getpid()}",
+            tick=config.jobs_tick_seconds,
+        )
+        stop, app[JOBS_WAKE] = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(runner.run(stop, app[JOBS_WAKE]))
+        yield
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, timeout=5)  # a run cut short is claimed again later
+
+    app.cleanup_ctx.extend([kernel_ctx, database_ctx, watcher_ctx, outbox_ctx, jobs_ctx])
     return app

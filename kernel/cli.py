@@ -180,6 +180,8 @@ def _demo(args: argparse.Namespace) -> int:
         f"demo data: {len(loaded.accounts)} new accounts, {len(loaded.applications)} new "
         f"applications; every demo account's password is {demo.PASSWORD}"
     )
+    for path in loaded.files:
+        print(f"demo file: {path}")
     return 0
 
 

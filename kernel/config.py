@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,21 @@ class Config:
     #: Upgrade the database when the app starts; ``govflow serve --workers N`` migrates once
     #: before starting the workers instead, so they never race each other's migrations.
     migrate_on_start: bool = True
+    #: Run the job runner of the system actor inside the app (off in tests that drive it).
+    jobs: bool = True
+    #: How often the job runner looks for due work, in seconds.
+    jobs_tick_seconds: float = 1.0
+    #: Draws a captcha's answer; ``None``: random. Tests set it to know what to type.
+    captcha_text: Callable[[], str] | None = None
+    #: Captchas one client address may ask for in a minute.
+    captcha_per_minute: int = 20
+    #: A captcha is refused this long after it was issued.
+    captcha_ttl_minutes: int = 5
+    #: Take the client address from X-Forwarded-For (its first entry): only behind a proxy that
+    #: sets that header itself, overwriting the client's, else anyone claims any address.
+    trust_forwarded_for: bool = False
+    #: Which implementation each outside service uses: ``name=impl,name=impl`` (else its default).
+    adapters: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -57,4 +72,14 @@ class Config:
             smtp_sender=env.get("GOVFLOW_SMTP_SENDER", default.smtp_sender),
             sms_gateway_url=env.get("GOVFLOW_SMS_GATEWAY_URL", ""),
             outbox_worker=env.get("GOVFLOW_OUTBOX_WORKER", "1") not in ("", "0"),
+            adapters=env.get("GOVFLOW_ADAPTERS", ""),
+            jobs=env.get("GOVFLOW_JOBS", "1") not in ("", "0"),
+            jobs_tick_seconds=float(env.get("GOVFLOW_JOBS_TICK", default.jobs_tick_seconds)),
+            captcha_per_minute=int(
+                env.get("GOVFLOW_CAPTCHA_PER_MINUTE", default.captcha_per_minute)
+            ),
+            captcha_ttl_minutes=int(
+                env.get("GOVFLOW_CAPTCHA_TTL_MINUTES", default.captcha_ttl_minutes)
+            ),
+            trust_forwarded_for=env.get("GOVFLOW_TRUST_FORWARDED_FOR", "") not in ("", "0"),
         )

@@ -20,8 +20,8 @@ from .config import Config
 from .decision import Decision
 from .manifest import load_manifest
 from .metrics import Metrics
-from .plugins import PluginError, make_plugin_manager
-from .process import Process
+from .plugins import PluginError, make_plugin_manager, owner_caller
+from .process import KERNEL_ROLES, Process
 from .rules.book import RuleBook, RuleSource
 from .rules.facts import ContextShapeError, FactError
 from .rules.lint import FactFields, known_types, make_linter
@@ -45,6 +45,11 @@ class Kernel:
     metrics: Metrics = field(default_factory=Metrics)
     #: Documents derived once from the kernel and its app (the OpenAPI description), rebuildable.
     cache: dict[str, Any] = field(default_factory=dict)
+    #: The outside services, by adapter name, as the operator chose them (``GOVFLOW_ADAPTERS``).
+    adapters: dict[str, Any] = field(default_factory=dict)
+    #: Which implementation each adapter uses, for ``/healthz`` and ``govflow plugins``.
+    adapter_choices: dict[str, str] = field(default_factory=dict)
+    _owner_hooks: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -66,6 +71,7 @@ class Kernel:
         schema_dirs += [(p.name, p.schemas_dir) for p in processes.values()]
         schemas = SchemaRegistry.from_dirs([d for d in schema_dirs if d[1].is_dir()], formats)
         kernel = cls(config, pm, processes, schemas, RuleBook([]))
+        kernel.adapters, kernel.adapter_choices = _adapters(pm, config)
         sources = [
             RuleSource(p.name, p.rules_dir, known_types(kernel.fact_fields(p.name) or {}))
             for p in processes.values()
@@ -86,6 +92,13 @@ class Kernel:
             return self.processes[name]
         except KeyError:
             raise UnknownName(f"no process '{name}'") from None
+
+    def hook(self, process: str, name: str) -> Any:
+        """Hook ``name`` of the plugin that owns ``process``: per-process hooks ask it alone."""
+        key = (process, name)
+        if key not in self._owner_hooks:
+            self._owner_hooks[key] = owner_caller(self.pm, name, self.process(process).plugin)
+        return self._owner_hooks[key]
 
     def fact_fields(self, process: str) -> FactFields | None:
         """Fields of each fact kind the process declares, from its schemas."""
@@ -114,7 +127,7 @@ class Kernel:
         the same error from a server-built context is the plugin's bug.
         """
         try:
-            results = self.pm.hook.govflow_facts(
+            results = self.hook(process, "govflow_facts")(
                 process=process,
                 workflow=workflow,
                 matter=matter,
@@ -186,6 +199,42 @@ class Kernel:
             raise UnknownName(f"workflow '{wf.name}' has no transition '{transition}'") from None
 
 
+def _adapters(pm: pluggy.PluginManager, config: Config) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each declared adapter built with the implementation configured for it."""
+    wanted = dict(
+        item.split("=", 1) for item in config.adapters.replace(" ", "").split(",") if "=" in item
+    )
+    built: dict[str, Any] = {}
+    chosen: dict[str, str] = {}
+    for adapter in (a for contributed in pm.hook.govflow_adapters() for a in contributed or ()):
+        if adapter.name in built:
+            raise PluginError(f"two plugins declare the adapter '{adapter.name}'")
+        impl = wanted.pop(adapter.name, adapter.default)
+        if impl not in adapter.implementations:
+            raise PluginError(
+                f"adapter '{adapter.name}' has no implementation '{impl}' "
+                f"(it has {', '.join(sorted(adapter.implementations))})"
+            )
+        built[adapter.name] = adapter.implementations[impl](config)
+        chosen[adapter.name] = impl
+    if wanted:
+        raise PluginError(f"GOVFLOW_ADAPTERS names unknown adapters: {', '.join(sorted(wanted))}")
+    return built, chosen
+
+
+def _check_roles(processes: dict[str, Process]) -> None:
+    """A role belongs to one process, so an account of one process cannot act in another."""
+    owners: dict[str, str] = {}
+    for process in processes.values():
+        for role in set(process.roles) - KERNEL_ROLES:
+            if role in owners:
+                raise PluginError(
+                    f"role '{role}' is declared by both '{owners[role]}' and '{process.name}': "
+                    "a role belongs to one process"
+                )
+            owners[role] = process.name
+
+
 def _processes(pm: pluggy.PluginManager, config: Config) -> dict[str, Process]:
     processes: dict[str, Process] = {}
     for impl in pm.hook.govflow_processes.get_hookimpls():
@@ -203,4 +252,5 @@ def _processes(pm: pluggy.PluginManager, config: Config) -> dict[str, Process]:
         missing = [r for r in process.requires if r not in processes]
         if missing:
             raise PluginError(f"process '{process.name}' requires {missing}, not installed")
+    _check_roles(processes)
     return processes

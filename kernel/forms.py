@@ -1,4 +1,4 @@
-"""Printable forms: the definitions plugins return from ``govflow_forms``, filled and rendered.
+"""Printable forms: the definitions of a process's ``forms:`` file, filled and rendered.
 
 A plugin describes a form as data (``kernel/meta/form.schema.json``): its title, the matters it
 is for, and sections of rows that point into the application's data. The kernel does all the
@@ -19,11 +19,12 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
-import pluggy
+import yaml
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from . import pdf
+from .process import Process
 from .rules.model import Text
 
 #: Printed where the data has no value: a gap to fill in by hand.
@@ -138,21 +139,23 @@ def _row(raw: Mapping[str, Any]) -> Row:
     )
 
 
-def forms_of(pm: pluggy.PluginManager, process: str) -> list[Form]:
-    """Every plugin's forms for ``process``, in registration order; duplicate names refused."""
+def forms_of(process: Process) -> list[Form]:
+    """The forms of the process's ``forms:`` file, read each time (an edit prints at once)."""
+    if process.forms_file is None:
+        return []
+    raw = yaml.safe_load(process.forms_file.read_text("utf-8")) or {}
     forms: dict[str, Form] = {}
-    for contributed in pm.hook.govflow_forms(process=process):
-        for raw in contributed or ():
-            form = parse(raw)
-            if form.name in forms:
-                raise FormError(f"two forms of process '{process}' are named '{form.name}'")
-            forms[form.name] = form
+    for definition in raw.get("forms", ()):
+        form = parse(definition)
+        if form.name in forms:
+            raise FormError(f"two forms of process '{process.name}' are named '{form.name}'")
+        forms[form.name] = form
     return list(forms.values())
 
 
-def available(pm: pluggy.PluginManager, process: str, matter: str | None) -> list[Form]:
+def available(process: Process, matter: str | None) -> list[Form]:
     """The forms an application of ``matter`` may print."""
-    return [f for f in forms_of(pm, process) if f.applies_to(matter)]
+    return [f for f in forms_of(process) if f.applies_to(matter)]
 
 
 # -- filling in ----------------------------------------------------------------------------------

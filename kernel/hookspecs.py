@@ -6,28 +6,41 @@ match the specifications below; it is found through the ``govflow.plugins`` entr
     [project.entry-points."govflow.plugins"]
     myprocess = "myprocess.plugin"
 
-A plugin imports only ``kernel`` (``from kernel import hookimpl, ...``). Hook implementations may
-accept fewer parameters than specified, never more; a misspelt hook name stops start-up with the
-plugin's name in the error. Hooks are plain functions that return data: none is awaited, so do
-nothing slow in them (no network, no database) — anything slow belongs behind an adapter.
+A plugin imports only ``kernel`` (``from kernel import hookimpl, Route, Job, ...``). Hook
+implementations may accept fewer parameters than specified, never more; a misspelt hook name
+stops start-up with the plugin's name in the error.
 
-Hooks run in the order plugins were registered; results of all plugins are collected into a list
-unless a hook says "first result wins".
+**Who is asked.** Hooks marked *per process* are called only on the plugin whose manifest
+declares the process (the kernel dispatches to the owner, as Home Assistant sets up an
+integration only for its own config entries), so an implementation never asks "is this
+mine?"; ``process`` is passed for a plugin that owns several. The other hooks are called on
+every plugin and their results are collected into a list.
+
+**Async.** A hook that may do I/O (``govflow_context``, ``govflow_transition_effects``) may be
+written ``async def``: the kernel awaits whatever such a hook returns if it is awaitable
+(datasette's ``await_me_maybe``). All other hooks are plain functions returning data.
+
+Data that is not code lives in the manifest (``kernel/meta/manifest.schema.json``): states and
+transitions, the fields a transition takes, forms to print (``forms:``), the service guide,
+demo data (``demo:``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+if TYPE_CHECKING:
+    from .contract import Actor, Adapter, Job, Lookup, Models, Route, Subject
 
 hookspec = pluggy.HookspecMarker("govflow")
 hookimpl = pluggy.HookimplMarker("govflow")
 
 
-# -- What a process is ---------------------------------------------------------------------------
+# -- What a process is (start-up) -----------------------------------------------------------------
 
 
 @hookspec
@@ -36,11 +49,13 @@ def govflow_processes() -> list[Path]:
 
     Called once when the kernel starts. Return a list of paths to YAML manifests (see
     ``docs/plugins.md`` and ``kernel/meta/manifest.schema.json``): the process's name and titles,
-    its matters, its workflows (states with zh labels, transitions with the roles allowed and the
-    rulesets that guard them), the fact kinds its rules look at, and where its schemas and rules
-    live (by default ``GOVFLOW_SCHEMAS_DIR/<name>`` and ``GOVFLOW_RULES_DIR/<name>``; a
-    third-party plugin names its own folders, relative to the manifest). The kernel validates
-    each manifest and refuses to start with a message naming the file and the problem.
+    its roles (a role belongs to one process: two processes declaring the same role stop
+    start-up), its matters with their service guide, its workflows (states with zh labels,
+    transitions with the roles allowed, the rulesets that guard them and the fields they take),
+    the fact kinds its rules look at, its forms and demo data, and where its schemas and rules
+    live. The kernel validates each manifest and refuses to start with a message naming the file
+    and the problem. The plugin that returns a manifest owns that process: the per-process hooks
+    below are asked of it alone.
     """
 
 
@@ -56,7 +71,68 @@ def govflow_formats() -> Mapping[str, Callable[[str], object]]:
     """
 
 
-# -- What the rules see --------------------------------------------------------------------------
+@hookspec
+def govflow_models() -> list[Models]:
+    """The plugin's own tables: ``kernel.Models(app, models, migrations)``.
+
+    Called when the database is configured (``govflow migrate``, the app's start, the tests).
+    ``app`` is a tortoise app label of the plugin's own (conventionally the process name),
+    ``models`` the dotted module holding its ``tortoise.models.Model`` classes (they may point at
+    the kernel's with ``"govflow.Account"`` and ``"govflow.Application"``), ``migrations`` the
+    dotted package of its migrations, written by ``tortoise makemigrations`` and shipped with
+    the plugin; ``govflow migrate`` applies the kernel's and every plugin's. Return ``[]`` when
+    the plugin keeps nothing of its own.
+    """
+
+
+@hookspec
+def govflow_adapters() -> list[Adapter]:
+    """Outside services this plugin talks to, each with the implementations it ships.
+
+    Called once at start-up. Return ``kernel.Adapter(name, implementations, default)`` items:
+    ``implementations`` maps an implementation name (``local``, ``http`` …) to a factory taking
+    the app's ``Config`` and returning the service object. The operator chooses one per adapter
+    with ``GOVFLOW_ADAPTERS=name=impl,name=impl`` (otherwise ``default``); a ``local``
+    implementation must say in its docstring what it stands in for. The chosen objects reach the
+    hooks and jobs that need them as ``adapters[name]``; ``/healthz`` lists which is in use.
+    """
+
+
+@hookspec
+def govflow_jobs() -> list[Job]:
+    """Work that no person does, run by the recorded ``system`` actor.
+
+    Called once when the job runner starts. Return ``kernel.Job(name, run, every=…)`` items:
+    ``run(jobs)`` is an ``async`` function receiving a ``kernel.JobContext`` (the system
+    ``actor``, ``adapters``, ``transition(subject_id, name, …)`` through the same guarded
+    workflow and audit trail as a person's, ``enqueue`` for follow-up work, ``payload`` of a
+    queued run). ``every`` (a ``datetime.timedelta``) makes it periodic; without it the job runs
+    when something enqueues it (an effect, another job). With several workers each periodic slot
+    and each queued run is claimed once in the database, so it runs once. A run that raises is
+    retried later with backoff and its error recorded.
+    """
+
+
+# -- What the rules see (per process) ------------------------------------------------------------
+
+
+@hookspec
+def govflow_context(
+    process: str, subject: Subject, actor: Actor, transition: str, lookup: Lookup
+) -> Mapping[str, Any] | None:
+    """Per process, may be async: what the rules may know beyond the document, from the server.
+
+    Called before every evaluation of a stored subject (a guarded transition, a dry run of one)
+    with the ``subject`` (id, workflow, matter, state, data, owner, region, version), the
+    ``actor`` taking the step, the ``transition`` name, and ``lookup``, a read-only way to query
+    the kernel's records (the owner's other subjects, attachments, agreements, accounts); a
+    plugin reads its own tables with its own models. Build the context from the database, the
+    clock and the adapters — never from the request: in a real transition the only client
+    values the rules see are the document and the fields the transition declares
+    (``context["input"]``). The kernel's generic context (``owner``, ``actor``, ``state``,
+    ``attachments``, ``agreements``, ``login_method``, ``input``) is merged under what is
+    returned here. Return a mapping (or ``None`` for nothing more).
+    """
 
 
 @hookspec
@@ -67,21 +143,64 @@ def govflow_facts(
     document: Mapping[str, Any],
     context: Mapping[str, Any],
 ) -> list[Mapping[str, Any]] | None:
-    """Facts for the rules engine about one subject of ``process``.
+    """Per process: the facts for the rules engine about one subject.
 
-    Called before every evaluation (a dry-run ``validate`` or a guarded transition). ``document``
-    is the subject's data, already valid against its schema; ``context`` holds what the kernel
-    knows beyond the document: ``transition``, ``actor`` (role, account kind), ``state``, and
-    whatever the caller supplied (the unit's certificate, the account's real-name state, the
-    attachments present, other applications in progress). Return a list of facts, each a
-    mapping with a ``kind`` that rule files match on (``fact: unit``), or ``None`` when
-    ``process`` is not yours. Facts of all plugins are evaluated together, so a plugin may add
-    facts to another plugin's process. Keep facts flat and small: only fields rules use are
-    passed to the engine.
+    Called before every evaluation, after ``govflow_context``; pure and fast (no I/O).
+    ``document`` is the subject's data, already valid against its schema; ``context`` is what
+    the server built (above) — or, in a what-if dry run of ``POST /api/processes/{p}/validate``,
+    what the caller supplied. Return a list of facts, each a mapping with a ``kind`` that rule
+    files match on (``fact: unit``). Keep facts flat and small: only fields rules use are passed
+    to the engine.
     """
 
 
-# -- What happens after a transition ------------------------------------------------------------
+@hookspec
+def govflow_region(process: str, workflow: str, document: Mapping[str, Any]) -> str | None:
+    """Per process: the administrative region a new subject belongs to, when not the owner's.
+
+    Called when a subject is created. Reviewers see and act on subjects of their regions; a
+    subject created by a visitor (an anonymous entry workflow) has no region of its own, so a
+    plugin derives it from the document (e.g. a USCC's registration-authority region). Return
+    a six-digit division code, or ``None`` to use the creating account's region.
+    """
+
+
+@hookspec
+def govflow_server_fields(
+    process: str, workflow: str, actor: Actor, lookup: Lookup
+) -> Mapping[str, Any] | None:
+    """Per process, may be async: fields of a document that the server fills from its records.
+
+    Called when a subject is created and on every save, with the subject's owner as ``actor``.
+    Return the fields (e.g. the unit's name and USCC from its account or register) that replace
+    whatever the client sent for them, so that a document can never claim another unit's
+    identity; ``None`` fills nothing.
+    """
+
+
+# -- What happens with a transition (per process) ------------------------------------------------
+
+
+@hookspec
+def govflow_transition_effects(
+    process: str,
+    transition: str,
+    subject: Subject,
+    actor: Actor,
+    input: Mapping[str, Any],
+    db: Any,
+) -> Mapping[str, Any] | None:
+    """Per process, may be async: what a transition does beyond the change of state.
+
+    Called inside the transition's database transaction, after the state, the version and the
+    audit record were written and before the commit; ``subject`` shows the new state, ``input``
+    the transition's declared fields, ``db`` is the transaction's connection (pass it as
+    ``using_db=db`` to every write). Issue a code, create the account a registration asked for,
+    cascade a disable, write a register row, enqueue a job (``kernel.enqueue(db, …)``): all of it
+    commits with the state change or, if this hook raises, is rolled back with it. Return a
+    mapping to hand back to the actor once in the transition's answer (``effects``), e.g. a login
+    image that is never stored, or ``None``.
+    """
 
 
 @hookspec(firstresult=True)
@@ -92,7 +211,7 @@ def govflow_notifications(
     owner: Mapping[str, Any],
     reply: str | None,
 ) -> list[Mapping[str, str]] | None:
-    """The messages to send after ``transition`` of ``process`` succeeded.
+    """Per process: the messages to send after ``transition`` of ``process`` succeeded.
 
     Called inside the transition, before its transaction commits; the messages are written to
     the outbox in that transaction and sent afterwards by the outbox worker, with retries.
@@ -100,9 +219,8 @@ def govflow_notifications(
     ``owner`` is the applicant's ``username``, ``display_name`` and profile (``email``,
     ``mobile`` when known); ``reply`` is the reviewer's text. Return a list of
     ``{"channel": "email" | "sms" | "log", "recipient", "subject", "body"}`` (an empty list
-    sends nothing), or ``None`` to leave it to other plugins; when every plugin returns ``None``
-    the kernel tells the applicant of the new state by e-mail, SMS or the log. First non-None
-    result wins.
+    sends nothing), or ``None`` to let the kernel tell the applicant of the new state by
+    e-mail, SMS or the log.
     """
 
 
@@ -124,64 +242,21 @@ def govflow_senders(config: Any) -> Mapping[str, Any] | None:
     """
 
 
-# -- What a process prints ----------------------------------------------------------------------
+# -- What a process serves (per process) ---------------------------------------------------------
 
 
 @hookspec
-def govflow_forms(process: str) -> list[Mapping[str, Any]] | None:
-    """The printable forms of ``process``, as data the kernel fills in and renders to PDF.
+def govflow_routes(process: str) -> list[Route]:
+    """Per process: HTTP routes the generic API does not cover (QR login, public listing …).
 
-    Called whenever the forms of an application are listed or downloaded
-    (``GET /api/applications/{id}/forms``), with the application's process name; cheap and
-    without side effects, so it may be called on every request. Return ``None`` when
-    ``process`` is not yours, else a list of form definitions, each a mapping::
-
-        {"name": "change-form",                      # URL-safe, unique within the process
-         "title": {"zh": "…申请表", "en": "… form"},  # printed as the heading; zh names the file
-         "matters": ["change"],                      # the matters it is for; omitted: all
-         "sections": [
-             {"title": "单位信息",                      # optional section heading
-              "rows": [
-                  {"label": "单位名称", "pointer": "/unit_name"},
-                  {"label": "申请类型", "pointer": "/application_type",
-                   "values": {"new": "新开办网站申请"}},       # enumerations shown in Chinese
-                  {"label": "受理机关", "text": "登记管理机关"},   # a fixed value
-                  {"label": "变更事项", "pointer": "/change_items",  # a list, as a table
-                   "columns": [{"label": "变更前", "pointer": "/old"}]},
-                  {"paragraph": "我单位{/unit_name}申请……"},     # running text, {pointer}s filled
-              ]}],
-         "signatures": ["经办人（签字）", "单位（盖章）"],  # each gets a line and 年 月 日
-         "notes": ["本表一式两份。"]}                     # small print under the form
-
-    Pointers are JSON Pointers into the application's data (those of a column are relative to
-    one list item); a value that is missing prints as a blank to be filled in by hand (or as a
-    field's ``default``, or a placeholder's ``{/pointer|default}``), and a paragraph's
-    ``values`` maps a placeholder's pointer to its labels. The full shape is
-    ``kernel/meta/form.schema.json``: a definition that breaks it is refused, naming the form
-    and the problem, and the request answers 500 (test your forms by rendering them). Forms
-    are data only: the kernel does the layout (title, application number, unit, the tables,
-    signature and stamp lines, page numbers) with a Chinese font, so a plugin needs no PDF
-    library. Definitions of all plugins are concatenated in registration order, so a plugin
-    may add a form to another plugin's process; two forms of one process with the same name
-    are an error that names the form.
-    """
-
-
-# -- What a newcomer sees ------------------------------------------------------------------------
-
-
-@hookspec
-def govflow_demo_data() -> list[Path]:
-    """YAML files of demo accounts and applications, loaded by ``govflow demo``.
-
-    Called once by ``govflow demo``; never while serving. Return a list of paths (or ``[]``).
-    Each file holds ``accounts`` — mappings with ``username``, ``kind`` (``unit``,
-    ``natural_person``, ``legal_person``, ``reviewer``, ``admin``), ``roles``, and optionally
-    ``display_name``, ``region``, ``scopes`` (reviewers: ``[{process, region}]``) and ``profile``
-    (what your facts read from the owner) — and ``applications`` — mappings with ``owner`` (a
-    username), ``process``, ``matter`` or ``workflow``, and ``data``. Every demo account gets
-    the password printed by ``govflow demo`` (``kernel.demo.PASSWORD``). Loading is idempotent:
-    an existing username is left as it is, and an owner's application is created only if that
-    owner has none in that process and workflow yet, through the same workflow code as the API
-    (so it has its audit record). Files of all plugins are loaded in registration order.
+    Called once when the app is built. Return ``kernel.Route(method, path, handler, …)`` items;
+    each is mounted under ``/api/<process>/`` (``path="qr-login"`` →
+    ``/api/codeassign/qr-login``) and declares who may call it (``access``: ``"anonymous"``,
+    ``"account"`` for any logged-in account, or a tuple of the process's roles), its zh/en
+    ``title``, and the JSON Schemas of its request ``body`` and ``response`` for
+    ``/api/openapi.json``. The kernel refuses the callers ``access`` does not admit (401/403),
+    checks a JSON body against ``body`` (400 naming the field), and answers errors raised as
+    ``kernel.BadRequest``/``NotFound``/… as problem+json like its own. ``handler(call)`` is
+    ``async`` and receives a ``kernel.Call`` (``request``, ``actor`` or ``None``, ``body``,
+    ``adapters``, ``client``); it returns a JSON-able value (200) or an aiohttp response.
     """

@@ -12,7 +12,16 @@ import filetype
 import jsonschema
 
 from . import yamlsource
-from .process import AttachmentType, Matter, Process, State, Transition, Workflow
+from .process import (
+    KERNEL_ROLES,
+    AgreementText,
+    AttachmentType,
+    Matter,
+    Process,
+    State,
+    Transition,
+    Workflow,
+)
 from .rules.model import Text
 
 
@@ -91,6 +100,18 @@ def _build(
         rules_dir=_folder(data, "rules", path, rules_root),
         manifest=path,
         plugin=plugin,
+        forms_file=(path.parent / data["forms"]).resolve() if "forms" in data else None,
+        demo_file=(path.parent / data["demo"]).resolve() if "demo" in data else None,
+        agreements={
+            f"{data['name']}.{name}": AgreementText(
+                text_id=f"{data['name']}.{name}",
+                title=_text(a["title"]),
+                version=a["version"],
+                path=(path.parent / a["text"]).resolve(),
+                before_applications=a.get("before_applications", True),
+            )
+            for name, a in data.get("agreements", {}).items()
+        },
     )
 
 
@@ -113,6 +134,8 @@ def _workflow(name: str, raw: dict[str, Any]) -> Workflow:
         subject=raw.get("subject", "application"),
         schema=raw.get("schema"),
         attachments=_attachments(raw.get("attachments", {})),
+        public=raw.get("public", False),
+        create_rulesets=tuple(raw.get("create_rulesets", ())),
         states=tuple(
             State(s["name"], _text(s["title"]), s.get("initial", False), s.get("final", False))
             for s in raw["states"]
@@ -127,6 +150,7 @@ def _workflow(name: str, raw: dict[str, Any]) -> Workflow:
                 rulesets=tuple(t.get("rulesets", ())),
                 reply=t.get("reply", "none"),
                 batch=t.get("batch", False),
+                input=t.get("input"),
             )
             for t in raw["transitions"]
         ),
@@ -143,6 +167,16 @@ def _consistency(process: Process) -> list[str]:
     for matter in process.matters:
         if matter.workflow not in process.workflows:
             problems.append(f"matter '{matter.name}' names unknown workflow '{matter.workflow}'")
+        elif not matter.online and not process.workflows[matter.workflow].create_rulesets:
+            problems.append(
+                f"matter '{matter.name}' is not online, but workflow '{matter.workflow}' has no "
+                "create_rulesets to tell an applicant so"
+            )
+    problems += [
+        f"agreement '{a.text_id}': its text file {a.path} does not exist"
+        for a in process.agreements.values()
+        if not a.path.is_file()
+    ]
     problems += _attachment_problems("attachments", process.attachments)
     for wf in process.workflows.values():
         problems += _attachment_problems(f"workflow '{wf.name}' attachments", wf.attachments)
@@ -166,6 +200,8 @@ def _duplicates(names: list[str]) -> list[str]:
 def _workflow_problems(wf: Workflow) -> list[str]:
     initial = [s.name for s in wf.states if s.initial]
     problems = []
+    if wf.public and not any("visitor" in t.roles for t in wf.leaving(next(iter(initial), ""))):
+        problems.append(f"public workflow '{wf.name}': no step from its start is for 'visitor'")
     if len(initial) != 1:
         problems.append(f"workflow '{wf.name}' needs exactly one initial state, has {initial}")
     problems += [
@@ -187,7 +223,9 @@ def _transition_problems(process: Process, wf: Workflow, t: Transition) -> list[
     ]
     if process.roles:
         problems += [
-            f"{where} names undeclared role '{r}'" for r in t.roles if r not in process.roles
+            f"{where} names undeclared role '{r}'"
+            for r in t.roles
+            if r not in process.roles and r not in KERNEL_ROLES
         ]
     problems += [
         f"{where} is guarded by '{r}', which is not a ruleset of process '{process.name}'"

@@ -136,6 +136,9 @@ def _operation(
     processes: list[str],
     documents: list[str],
 ) -> dict[str, Any]:
+    route = getattr(handler, "__govflow_route__", None)
+    if route is not None:
+        return _plugin_operation(method, path, handler, route, processes)
     known = KNOWN.get((method, path))
     doc = _docstring(handler, method)
     first = doc.split("\n", 1)[0]
@@ -157,6 +160,36 @@ def _operation(
         operation["requestBody"] = {
             "required": known.body_required,
             "content": {known.body_media: {"schema": known.body(processes, documents)}},
+        }
+    return operation
+
+
+def _plugin_operation(
+    method: str, path: str, handler: Any, route: Any, processes: list[str]
+) -> dict[str, Any]:
+    """A process's own route, described from the ``Route`` it declared."""
+    process = path.split("/")[2]
+    doc = inspect.getdoc(handler) or ""
+    auth = "none" if route.access == "anonymous" else "required"
+    success: dict[str, Any] = {"description": "成功 / Success"}
+    if route.status != 204:
+        success["content"] = {route.response_media: {"schema": dict(route.response or {})}}
+    problem = {"$ref": "#/components/responses/Problem"}
+    operation: dict[str, Any] = {
+        "operationId": f"{process}.{getattr(handler, '__name__', 'route')}.{method.lower()}",
+        "tags": [process],
+        "summary": f"{route.title.zh} / {route.title.en}",
+        "description": doc,
+        "x-title": route.title.as_dict(),
+        "x-access": route.access if isinstance(route.access, str) else list(route.access),
+        "parameters": _path_parameters(path, processes),
+        "responses": {str(route.status): success, "4XX": problem, "default": problem},
+        "security": _security(Known("", "", auth=auth)),
+    }
+    if route.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {route.body_media: {"schema": dict(route.body)}},
         }
     return operation
 

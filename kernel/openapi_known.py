@@ -136,6 +136,20 @@ KNOWN: dict[tuple[str, str], Known] = {
     ("POST", "/api/auth/agreements"): Known(
         "同意文本", "Agree to a text", status=201, body=_agreement
     ),
+    ("POST", "/api/captchas"): Known(
+        "获取图形验证码",
+        "Get an image captcha",
+        status=201,
+        auth="none",
+        response=_object(
+            {
+                "id": {**STRING, "pattern": "^[0-9a-f]{32}$"},
+                "image": {**STRING, "description": "data:image/png;base64,… (160×60)"},
+                "expires_at": {**STRING, "format": "date-time"},
+            },
+            ("id", "image", "expires_at"),
+        ),
+    ),
     ("POST", "/api/applications"): Known(
         "新建申请（草稿）",
         "Create a draft application",

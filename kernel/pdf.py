@@ -1,18 +1,30 @@
 """The printed page every govflow PDF shares: font, styles, header, signature lines, page numbers.
 
 Forms (``forms.py``) and the correction notice (``notice.py``) are laid out with reportlab's
-platypus from these pieces, so they look like one authority's paperwork. The font is the
-built-in CID font ``STSong-Light`` (Adobe-GB1): it needs no font file on the server, and PDF
-readers supply the glyphs, so Chinese prints and stays extractable as text. Rendering is CPU
-work: callers on the event loop run ``build`` in an executor.
+platypus from these pieces, so they look like one authority's paperwork. Rendering is CPU work:
+callers on the event loop run ``build`` in an executor.
+
+The font is embedded (CA-08): a paper signed and stamped must print the same everywhere. A CID
+font such as ``STSong-Light`` is only named in the PDF, and each reader supplies its own glyphs,
+or none without Adobe's CJK packs. So every PDF carries a subset of a CJK TrueType font, the
+glyphs it uses and no more (a few tens of kB instead of the font's 5 MB), with a ``ToUnicode``
+map that keeps the Chinese extractable as text. The file is ``GOVFLOW_PDF_FONT`` if set (a
+``.ttf``, or a ``.ttc`` whose first face is used; it must have TrueType outlines, which rules
+out the OpenType/CFF Noto CJK), else one of ``FONT_FILES``: WenQuanYi Micro Hei from Debian's
+``fonts-wqy-microhei`` (Apache-2.0), which ``make install`` installs. Without a font file the
+first render fails, naming the package: there is no silent fallback to a font that is not
+embedded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import threading
 from collections.abc import Iterable, Sequence
 from functools import cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -21,7 +33,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -33,7 +45,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-FONT = "STSong-Light"
+#: The name the embedded font is registered under with reportlab.
+FONT = "govflow-cjk"
+#: The setting naming the font file to embed; it overrides ``FONT_FILES``.
+FONT_SETTING = "GOVFLOW_PDF_FONT"
+#: Where the font is looked for without the setting, first found wins, and the package of each.
+FONT_FILES = ((Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), "fonts-wqy-microhei"),)
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 20 * mm
 #: The width tables span: the page between the margins.
@@ -42,12 +59,49 @@ WIDTH = PAGE_WIDTH - 2 * MARGIN
 LABEL_WIDTH = 42 * mm
 GRID = colors.black
 SHADE = colors.Color(0.92, 0.92, 0.92)
+#: One document at a time per process, and one registration: reportlab subsets the embedded font
+#: by seeking in the one shared font file object, so two threads saving at once corrupt their
+#: subsets (a ``KeyError`` in ``makeSubset``), and callers render in an executor's threads.
+_LOCK = threading.RLock()
+
+
+class FontMissing(RuntimeError):
+    """No CJK TrueType font to embed: the message says what to install or set."""
+
+
+def font_file() -> Path:
+    """The TrueType file to embed: ``GOVFLOW_PDF_FONT`` if set, else the first of ``FONT_FILES``."""
+    configured = os.environ.get(FONT_SETTING, "")
+    if configured:
+        path = Path(configured)
+        if not path.is_file():
+            raise FontMissing(f"{FONT_SETTING}={configured}: no such font file")
+        return path
+    for path, _package in FONT_FILES:
+        if path.is_file():
+            return path
+    packages = " or ".join(package for _path, package in FONT_FILES)
+    raise FontMissing(
+        f"no CJK font to embed in PDFs: install the Debian package {packages} "
+        f"(apt-get install {FONT_FILES[0][1]}; `make install` does it), "
+        f"or set {FONT_SETTING} to a TrueType .ttf/.ttc file with Chinese glyphs"
+    )
 
 
 @cache
 def font() -> str:
-    """Register the CID font once per process (reportlab keeps a global registry)."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    """Register the TrueType font once per process (reportlab keeps a global registry).
+
+    reportlab embeds, per document, a subset of the glyphs the document uses.
+    """
+    with _LOCK:  # two threads may both miss the cache; register once
+        if FONT in pdfmetrics.getRegisteredFontNames():
+            return FONT
+        path = font_file()
+        try:
+            pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
+        except TTFError as exc:  # e.g. OpenType with CFF outlines, which reportlab cannot embed
+            raise FontMissing(f"{path}: cannot embed this font in PDFs ({exc})") from exc
     return FONT
 
 
@@ -84,7 +138,13 @@ def title_block(title: str, subtitle: Sequence[str]) -> list[Flowable]:
     cells = [[text(part, "small") for part in subtitle]]
     line = Table(cells, colWidths=[WIDTH / len(subtitle)] * len(subtitle))
     line.setStyle(
-        TableStyle([("LEFTPADDING", (0, 0), (0, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font()),
+                ("LEFTPADDING", (0, 0), (0, -1), 0),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
     )
     return [text(title, "title"), line, Spacer(1, 2 * mm)]
 
@@ -95,6 +155,8 @@ def grid(rows: list[list[object]], widths: Sequence[float], extra: Iterable = ()
     table.setStyle(
         TableStyle(
             [
+                # Plain-string cells (the blank beside a heading): not reportlab's Helvetica.
+                ("FONTNAME", (0, 0), (-1, -1), font()),
                 ("GRID", (0, 0), (-1, -1), 0.6, GRID),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -153,11 +215,11 @@ class _NumberedCanvas(Canvas):
 
 def build(flowables: list[Flowable], *, title: str, subject: str = "") -> bytes:
     """The PDF bytes of ``flowables`` on A4, with page numbers and the title as metadata."""
-    font()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
         pagesize=A4,
+        initialFontName=font(),  # not reportlab's Helvetica, named but not embedded
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=16 * mm,
@@ -167,5 +229,6 @@ def build(flowables: list[Flowable], *, title: str, subject: str = "") -> bytes:
         author="govflow",
         creator="govflow",
     )
-    doc.build(flowables, canvasmaker=_NumberedCanvas)
+    with _LOCK:
+        doc.build(flowables, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()

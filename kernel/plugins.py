@@ -6,6 +6,7 @@ Made by a factory, never at import time, so each app and each test has its own.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import Any
@@ -58,6 +59,19 @@ def _register(pm: pluggy.PluginManager, name: str, plugin: Any) -> None:
         pm.register(plugin, name=name)
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"plugin '{name}' is broken: {exc}") from exc
+
+
+def owner_caller(pm: pluggy.PluginManager, hook: str, owner: str) -> Any:
+    """``hook`` of the one plugin named ``owner``: the kernel asks a process's plugin only."""
+    others = [p for name, p in pm.list_name_plugin() if name != owner]
+    return pm.subset_hook_caller(hook, remove_plugins=others)
+
+
+async def await_me_maybe(value: Any) -> Any:
+    """A hook may return its value or an awaitable of it: the one convention, in one place."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
 
 
 def plugin_info(pm: pluggy.PluginManager) -> list[dict[str, Any]]:

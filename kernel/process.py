@@ -12,6 +12,9 @@ from typing import Any
 
 from .rules.model import Text
 
+#: Roles the kernel itself gives: the job runner's actor and a visitor starting an entry workflow.
+KERNEL_ROLES = frozenset({"system", "visitor"})
+
 
 @dataclass(frozen=True)
 class State:
@@ -33,6 +36,9 @@ class Transition:
     rulesets: tuple[str, ...] = ()
     reply: str = "none"
     batch: bool = False
+    #: JSON Schema of the fields the actor sends with the step (a delivery channel, a code);
+    #: ``None``: it takes none. They are the only client values the rules see beside the document.
+    input: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,11 @@ class Workflow:
     schema: str | None = None
     #: Attachment types only this workflow's subjects take; they override the process's.
     attachments: dict[str, AttachmentType] = field(default_factory=dict)
+    #: An entry workflow anyone may start without an account (behind a captcha).
+    public: bool = False
+    #: Rulesets that decide whether a subject may be created at all (a matter only handled at
+    #: the counter): nothing is created when one of them blocks.
+    create_rulesets: tuple[str, ...] = ()
 
     @property
     def initial(self) -> State:
@@ -80,6 +91,25 @@ class Workflow:
 
     def leaving(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.source]
+
+
+@dataclass(frozen=True)
+class AgreementText:
+    """A text an account must agree to (登录承诺), in the version in force.
+
+    Held by the server: a client agrees to ``version`` of ``text_id``, never to words it sent.
+    ``before_applications``: until the account has agreed to this version, none of the
+    process's application endpoints answers it.
+    """
+
+    text_id: str
+    title: Text
+    version: str
+    path: Path
+    before_applications: bool = True
+
+    def text(self) -> str:
+        return self.path.read_text("utf-8")
 
 
 @dataclass(frozen=True)
@@ -113,6 +143,11 @@ class Process:
     context: tuple[str, ...] = ()
     #: Attachment types every workflow of the process takes.
     attachments: dict[str, AttachmentType] = field(default_factory=dict)
+    #: YAML files beside the manifest: printable forms, demo data.
+    forms_file: Path | None = None
+    demo_file: Path | None = None
+    #: Texts its applicants agree to, by ``text_id`` (``codeassign.login``).
+    agreements: dict[str, AgreementText] = field(default_factory=dict)
 
     def matter(self, name: str) -> Matter:
         return next(m for m in self.matters if m.name == name)
@@ -122,8 +157,9 @@ class Process:
         return {**self.attachments, **self.workflows[workflow].attachments}
 
     def rulesets(self) -> set[str]:
-        """Every ruleset some transition of this process is guarded by."""
-        return {r for w in self.workflows.values() for t in w.transitions for r in t.rulesets}
+        """Every ruleset some transition (or creation) of this process is guarded by."""
+        guarded = {r for w in self.workflows.values() for t in w.transitions for r in t.rulesets}
+        return guarded | {r for w in self.workflows.values() for r in w.create_rulesets}
 
     def schema_for(self, workflow: str, matter: str | None = None) -> str | None:
         if matter is not None:
@@ -141,6 +177,14 @@ class Process:
             "description": self.description,
             "roles": list(self.roles),
             "attachments": {n: a.as_dict() for n, a in self.attachments.items()},
+            "agreements": {
+                a.text_id: {
+                    "title": a.title.as_dict(),
+                    "version": a.version,
+                    "before_applications": a.before_applications,
+                }
+                for a in self.agreements.values()
+            },
             "matters": [
                 {
                     "name": m.name,
@@ -148,6 +192,7 @@ class Process:
                     "online": m.online,
                     "workflow": m.workflow,
                     "schema": m.schema,
+                    "guide": {k: v.as_dict() for k, v in m.guide.items()},
                 }
                 for m in self.matters
             ],
@@ -156,6 +201,8 @@ class Process:
                     "title": w.title.as_dict(),
                     "subject": w.subject,
                     "schema": w.schema,
+                    "public": w.public,
+                    "create_rulesets": list(w.create_rulesets),
                     "attachments": {n: a.as_dict() for n, a in w.attachments.items()},
                     "states": [
                         {
@@ -176,6 +223,7 @@ class Process:
                             "rulesets": list(t.rulesets),
                             "reply": t.reply,
                             "batch": t.batch,
+                            "input": t.input,
                         }
                         for t in w.transitions
                     ],

@@ -9,18 +9,20 @@ finds no row to update and answers 409, so two reviewers can never both act on o
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
 
-from . import access, clock
+from . import access, clock, contract
 from .core import Kernel, UnknownName
 from .db.models import APPLICANT_KINDS, Account, Agreement, Application, Attachment, AuditRecord
 from .decision import Decision, Outcome
-from .errors import Conflict, Forbidden, NotFound, Unprocessable
+from .errors import Conflict, Forbidden, NotFound, Unprocessable, check_against, field_error
 from .notify.outbox import transition_messages
+from .plugins import await_me_maybe
 from .process import Process, Transition, Workflow
 from .rules.facts import FactError
 from .rules.model import Text
@@ -38,23 +40,40 @@ class Actor:
     account: Account
     login_method: str = "password"
 
+    def view(self) -> contract.Actor:
+        """What a plugin's hooks see of the actor."""
+        a = self.account
+        return contract.Actor(
+            id=a.id,
+            username=a.username,
+            kind=a.kind,
+            roles=tuple(a.roles),
+            display_name=a.display_name,
+            region=a.region,
+            profile=dict(a.profile),
+            login_method=self.login_method,
+            scopes=tuple(a.scopes),
+        )
+
+
+def subject_of(application: Application) -> contract.Subject:
+    """What a plugin's hooks see of a stored subject."""
+    return contract.Subject(
+        id=application.id,
+        process=application.process,
+        workflow=application.workflow,
+        matter=application.matter,
+        state=application.state,
+        data=application.data,
+        owner_id=application.owner_id,
+        region=application.region,
+        version=application.version,
+    )
+
 
 def _workflow(kernel: Kernel, application: Application) -> tuple[Process, Workflow]:
     process = kernel.process(application.process)
     return process, process.workflows[application.workflow]
-
-
-def _offline(matter_title: Text) -> Outcome:
-    return Outcome(
-        rule="matter.offline",
-        kind="requirement",
-        requirement="in_person",
-        message=Text(
-            f"{matter_title.zh}需要现场办理，不能在网上申请",
-            f"{matter_title.en} must be handled in person, not online",
-        ),
-        fields=("/matter",),
-    )
 
 
 async def create(
@@ -75,27 +94,26 @@ async def create(
         found = next((m for m in process.matters if m.name == matter), None)
         if found is None:
             raise NotFound(f"process '{process.name}' has no matter '{matter}'")
-        if not found.online:
-            raise Unprocessable(f"{matter} is handled in person", [_offline(found.title)])
         workflow = workflow or found.workflow
     workflow = workflow or next(iter(process.workflows))
     if workflow not in process.workflows:
         raise NotFound(f"process '{process.name}' has no workflow '{workflow}'")
     wf = process.workflows[workflow]
-    starts = wf.leaving(wf.initial.name)
-    if actor.account.kind not in APPLICANT_KINDS or not any(
-        set(actor.account.roles) & set(t.roles) for t in starts
-    ):
-        raise Forbidden(f"this account cannot start a '{workflow}' in '{process.name}'")
+    check_may_start(process, wf, actor.account)
+    data = await with_server_fields(kernel, process.name, wf.name, actor, data)
+    check_creation(kernel, process, wf, matter, data, actor)
+    region = kernel.hook(process.name, "govflow_region")(
+        process=process.name, workflow=wf.name, document=data
+    )
     async with in_transaction() as conn:
         application = await Application.create(
             process=process.name,
             workflow=workflow,
             matter=matter,
             state=wf.initial.name,
-            data=dict(data),
+            data=data,
             owner=actor.account,
-            region=actor.account.region,
+            region=next(iter(region), None) or actor.account.region,
             using_db=conn,
         )
         await AuditRecord.create(
@@ -107,6 +125,60 @@ async def create(
             using_db=conn,
         )
     return application
+
+
+def check_creation(
+    kernel: Kernel,
+    process: Process,
+    wf: Workflow,
+    matter: str | None,
+    data: Mapping[str, Any],
+    actor: Actor,
+) -> None:
+    """The workflow's creation rules (e.g. a matter handled only at the counter): every
+    outcome at once, from the rules alone, and nothing is created when one blocks."""
+    if not wf.create_rulesets:
+        return
+    context = {
+        "transition": "create",
+        "state": None,
+        "input": {},
+        "actor": {"kind": actor.account.kind, "roles": actor.account.roles},
+        "login_method": actor.login_method,
+    }
+    facts = kernel.facts(process.name, wf.name, matter, data, context)
+    decision = kernel.rules.evaluate(wf.create_rulesets, facts, None)
+    kernel.metrics.decision(process.name, decision)
+    if not decision.ok:
+        raise Unprocessable(
+            "this cannot be started online", decision.blocking, decision=decision.as_dict()
+        )
+
+
+def check_may_start(process: Process, wf: Workflow, account: Account) -> None:
+    """Applicants start what their roles allow; a visitor only a public entry workflow."""
+    starts = wf.leaving(wf.initial.name)
+    allowed = account.kind in APPLICANT_KINDS and any(
+        set(account.roles) & set(t.roles) for t in starts
+    )
+    if account.kind == "visitor" and not wf.public:
+        allowed = False
+    if not allowed:
+        raise Forbidden(f"this account cannot start a '{wf.name}' in '{process.name}'")
+
+
+async def with_server_fields(
+    kernel: Kernel, process: str, workflow: str, actor: Actor, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The document with the fields the server fills from its records (the unit's name and
+    USCC from its account …): what a client typed for them is replaced, never trusted."""
+    filled = kernel.hook(process, "govflow_server_fields")(
+        process=process, workflow=workflow, actor=actor.view(), lookup=contract.Lookup()
+    )
+    fields: dict[str, Any] = {}
+    for result in filled:
+        fields.update(await await_me_maybe(result) or {})
+    return {**data, **fields}
 
 
 class MaterialLocked(Conflict):
@@ -146,7 +218,11 @@ async def save(
     is what was submitted, until it comes back.
     """
     await check_may_change(kernel, actor, application)
-    await _bump(application, if_match, actor, action="save", data=dict(data))
+    owner = await Account.get(id=application.owner_id)
+    data = await with_server_fields(
+        kernel, application.process, application.workflow, Actor(owner), data
+    )
+    await _bump(application, if_match, actor, action="save", data=data)
     return application
 
 
@@ -191,11 +267,32 @@ async def change_attachments(
 
 
 async def evaluate(
-    kernel: Kernel, actor: Actor, application: Application, transition: Transition
+    kernel: Kernel,
+    actor: Actor,
+    application: Application,
+    transition: Transition,
+    input: Mapping[str, Any] | None = None,
 ) -> Decision:
-    """Schema, then the guarding rulesets, with the facts the kernel and plugins derive."""
+    """Schema, then the guarding rulesets, with the facts the kernel and plugins derive.
+
+    Every fact comes from the server (the database, the clock, the adapters) except the
+    document and the transition's declared ``input``.
+    """
     process, wf = _workflow(kernel, application)
     context = await server_context(actor, application, transition, process.context)
+    context["input"] = dict(input or {})
+    for text_id, agreed in context["agreements"].items():
+        current = process.agreements.get(text_id)
+        agreed["in_force"] = current is not None and agreed["version"] == current.version
+    built = kernel.hook(process.name, "govflow_context")(
+        process=process.name,
+        subject=subject_of(application),
+        actor=actor.view(),
+        transition=transition.name,
+        lookup=contract.Lookup(),
+    )
+    for result in built:
+        context.update(await await_me_maybe(result) or {})
     try:
         return kernel.validate(
             process.name,
@@ -263,8 +360,13 @@ async def transition(
     *,
     if_match: int,
     reply: str | None = None,
-) -> tuple[Application, Decision]:
-    """Take transition ``name``; refuse with every reason at once, or change state atomically."""
+    input: Mapping[str, Any] | None = None,
+) -> tuple[Application, Decision, dict[str, Any]]:
+    """Take transition ``name``; refuse with every reason at once, or change state atomically.
+
+    Returns the application as stored, the decision, and what the owning plugin's effects
+    hand back to the actor (``effects``), once.
+    """
     process, wf = _workflow(kernel, application)
     step = next((t for t in wf.transitions if t.name == name), None)
     if step is None:
@@ -279,13 +381,32 @@ async def transition(
         raise Conflict(f"version {if_match} is not the current version {application.version}")
     if step.reply == "required" and not (reply or "").strip():
         raise Unprocessable("a reply text is required", [_reply_required()])
-    decision = await evaluate(kernel, actor, application, step)
+    input = check_input(step, input)
+    decision = await evaluate(kernel, actor, application, step, input)
     if not decision.ok:
         raise Unprocessable(
             "the submission breaks rules", decision.blocking, decision=decision.as_dict()
         )
-    messages = await transition_messages(kernel.pm, process, wf, step, application, reply)
-    await _bump(
+    notifications = kernel.hook(process.name, "govflow_notifications")
+    messages = await transition_messages(notifications, process, wf, step, application, reply)
+    effects = kernel.hook(process.name, "govflow_transition_effects")
+
+    async def effects_of(conn: BaseDBAsyncClient) -> dict[str, Any]:
+        moved = subject_of(application)
+        moved = dataclasses.replace(moved, state=step.target, version=if_match + 1)
+        handed: dict[str, Any] = {}
+        for result in effects(
+            process=process.name,
+            transition=step.name,
+            subject=moved,
+            actor=actor.view(),
+            input=input,
+            db=conn,
+        ):
+            handed.update(await await_me_maybe(result) or {})
+        return handed
+
+    handed = await _bump(
         application,
         if_match,
         actor,
@@ -295,9 +416,26 @@ async def transition(
         reply=reply,
         decision=decision,
         messages=messages,
+        within=effects_of,
     )
     kernel.metrics.transition(process.name, step.name)
-    return application, decision
+    return application, decision, handed
+
+
+def check_input(step: Transition, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The fields the transition declares, checked against its schema; nothing else passes."""
+    given = dict(given or {})
+    if step.input is None:
+        if given:
+            raise field_error(
+                "/input",
+                "transition.input",
+                "该操作不接受其他字段",
+                f"'{step.name}' takes no input fields",
+            )
+        return given
+    check_against(step.input, given, "/input")
+    return given
 
 
 def _reply_required() -> Outcome:
@@ -333,7 +471,7 @@ async def _bump(
         changes["data"] = data
     if state is not None:
         changes["state"] = state
-        if application.submitted_at is None and actor.account.id == application.owner_id:
+        if application.submitted_at is None:  # it left the start: never deletable again
             changes["submitted_at"] = clock.now()
     async with in_transaction() as conn:
         updated = (

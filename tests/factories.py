@@ -64,6 +64,53 @@ async def make_account(
     )
 
 
+def uscc_for(region: str, serial: int) -> str:
+    """A valid USCC of an organ (11) registered in ``region``: both check characters right."""
+    from stdnum.cn import uscc
+
+    from kernel.identifiers.documents import organisation_check_character
+
+    body = f"{serial:08d}"
+    code = "11" + region + body + organisation_check_character(body)
+    return code + uscc.calc_check_digit(code)
+
+
+async def make_unit(
+    username: str,
+    region: str,
+    validity: str | None = "long_term",
+    *,
+    expires: str | None = None,
+    agreed: bool = True,
+    serial: int | None = None,
+    profile: dict[str, Any] | None = None,
+) -> Account:
+    """A unit account with its record in the codeassign register (the certificate as the
+    registry authority recorded it) and, unless ``agreed=False``, the login commitment agreed."""
+    import datetime as dt
+
+    from kernel.db.models import Agreement
+    from plugins.codeassign.models import Unit
+
+    account = await make_account(
+        username,
+        "unit",
+        ["unit"],
+        region=region,
+        profile=profile or {"email": "office@example.gov.cn"},
+    )
+    await Unit.create(
+        account=account,
+        uscc=uscc_for(region, serial if serial is not None else account.id),
+        name=f"{username}机关事务管理局",
+        certificate_validity=validity,
+        certificate_expires=dt.date.fromisoformat(expires) if expires else None,
+    )
+    if agreed:
+        await Agreement.create(account=account, text_id="codeassign.login", version="2024-01")
+    return account
+
+
 async def login(client, username: str, password: str = PASSWORD) -> dict[str, str]:
     """Authorization headers for ``username``."""
     response = await client.post(
@@ -84,8 +131,8 @@ async def qr_login(username: str) -> dict[str, str]:
 
 async def codeassign_people() -> None:
     """Two units in two Beijing districts, a Beijing and a Shanghai registry reviewer."""
-    await make_account("unit-a", "unit", ["unit"], region="110108", profile=LONG_TERM_UNIT)
-    await make_account("unit-b", "unit", ["unit"], region="110105", profile=LONG_TERM_UNIT)
+    await make_unit("unit-a", "110108")
+    await make_unit("unit-b", "110105")
     for name, region in (("reviewer-bj", "110000"), ("reviewer-sh", "310000")):
         await make_account(
             name,

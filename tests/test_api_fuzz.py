@@ -23,7 +23,7 @@ from kernel import openapi
 from kernel.app import create_app
 
 from .factories import CHANGE_DOCUMENT as DOCUMENT
-from .factories import make_account, qr_login
+from .factories import make_unit, qr_login
 
 #: Examples per operation, path variant and mode: enough to find crashes, bounded in time.
 EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 4}
@@ -70,13 +70,7 @@ async def test_no_generated_request_makes_the_api_fail(aiohttp_server, aiohttp_c
     app = create_app(config)
     server = await aiohttp_server(app)
     client = await aiohttp_client(server)
-    await make_account(
-        "unit-fuzz",
-        "unit",
-        ["unit"],
-        region="110108",
-        profile={"certificate_validity": "long_term"},
-    )
+    await make_unit("unit-fuzz", "110108")
     headers = await qr_login("unit-fuzz")
     created = await client.post(
         "/api/applications",

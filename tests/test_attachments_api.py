@@ -20,7 +20,14 @@ from kernel.app import create_app
 from kernel.db.models import Application, Attachment, Blob
 from kernel.manifest import ManifestError, load_manifest
 
-from .factories import CHANGE_DOCUMENT, codeassign_people, login, make_account, qr_login
+from .factories import (
+    CHANGE_DOCUMENT,
+    codeassign_people,
+    login,
+    make_account,
+    make_unit,
+    qr_login,
+)
 
 FIXED_TERM = {"certificate_validity": "fixed", "certificate_expires": "2099-12-31"}
 DOCUMENT = CHANGE_DOCUMENT
@@ -57,7 +64,7 @@ def png(shade: int = 0, size: int = 4) -> bytes:
 async def client(aiohttp_client, config):
     client = await aiohttp_client(create_app(config))
     await codeassign_people()
-    await make_account("unit-fixed", "unit", ["unit"], region="110108", profile=FIXED_TERM)
+    await make_unit("unit-fixed", "110108", "fixed", expires="2099-12-31")
     await make_account("person", "natural_person", ["natural_person"], region="110108")
     return client
 
@@ -499,7 +506,8 @@ async def test_the_process_description_lists_its_attachment_types(client):
         "zh": "加盖公章的申请表扫描件",
         "en": "Stamped application form (scan)",
     }
-    assert described["workflows"]["qr_request"]["attachments"] == {}
+    stamped = described["workflows"]["qr_request"]["attachments"]["stamped_form"]
+    assert stamped["title"]["zh"] == "加盖公章的《登录二维码图片申领表》扫描件"
 
 
 MANIFEST = """

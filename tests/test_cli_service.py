@@ -47,7 +47,8 @@ def test_demo_loads_every_process_once_and_its_accounts_log_in(env, capsys):
     assert "0 new accounts, 0 new applications" in capsys.readouterr().out
     assert asyncio.run(_count(env["GOVFLOW_DATABASE_URL"])) == first
     accounts, applications, audit = first
-    assert accounts >= 11 and applications >= 1 and audit == applications  # one "create" each
+    assert accounts >= 11 and applications >= 1
+    assert audit >= applications  # a "create" each, and the steps the demo takes
 
     async def kinds() -> set[str]:
         async with database.connected(env["GOVFLOW_DATABASE_URL"]):
@@ -59,7 +60,7 @@ def test_demo_loads_every_process_once_and_its_accounts_log_in(env, capsys):
 def test_token_issues_a_session_for_an_existing_account_only(env, capsys):
     main(["demo"])
     capsys.readouterr()
-    assert main(["token", "unit-demo", "--login-method", "qr_image"]) == 0
+    assert main(["token", "registry-demo"]) == 0
     assert len(capsys.readouterr().out.strip()) >= 40
     assert main(["token", "nobody"]) == 1
     assert "nobody" in capsys.readouterr().err

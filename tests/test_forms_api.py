@@ -16,12 +16,20 @@ import pytest
 from pdfminer.high_level import extract_text
 from pdfminer.layout import LAParams
 
-from kernel import forms, hookimpl
+from kernel import forms
 from kernel.app import create_app
 from kernel.db.models import Application
 from kernel.plugins import make_plugin_manager
 
-from .factories import WEBSITE_APPLICATION, codeassign_people, login, make_account, qr_login
+from .factories import (
+    WEBSITE_APPLICATION,
+    codeassign_people,
+    login,
+    make_account,
+    make_unit,
+    qr_login,
+    uscc_for,
+)
 
 EXAMPLE = "tests/example_plugin"
 FIXED_TERM = {"certificate_validity": "fixed", "certificate_expires": "2031-12-31"}
@@ -62,8 +70,8 @@ def pdf_text(body: bytes) -> str:
 async def client(aiohttp_client, config):
     client = await aiohttp_client(create_app(config))
     await codeassign_people()
-    await make_account("unit-fixed", "unit", ["unit"], region="110108", profile=FIXED_TERM)
-    await make_account("site-unit", "unit", ["unit"], region="110000")
+    await make_unit("unit-fixed", "110108", "fixed", expires="2031-12-31")
+    await make_account("site-unit", "unit", ["website_unit"], region="110000")
     return client
 
 
@@ -109,7 +117,8 @@ async def test_the_change_form_has_the_unit_its_code_and_every_change_old_and_ne
     text, disposition = await download(client, unit, items[0]["url"])
     assert "机关、群团等统一社会信用代码证书信息变更申请表" in text
     assert f"申请编号：{application['id']}" in text
-    for expected in ("某某市机关事务管理局", "1110000000004JUR69", "张三", "13800138000"):
+    # the unit's name and code as the register holds them, whatever the draft said
+    for expected in ("unit-a机关事务管理局", uscc_for("110108", 1)[:8], "张三", "13800138000"):
         assert expected in text
     for item in CHANGE["change_items"]:
         assert item["old"] in text and item["new"] in text
@@ -144,7 +153,7 @@ async def test_the_reissue_form_has_the_reason_and_no_change_form(client):
     assert [i["title"]["zh"] for i in items] == ["机关、群团等统一社会信用代码申请表"]
     text, _ = await download(client, unit, f"{base}/application-form.pdf")
     assert REISSUE["reason"] in text
-    assert "申请补领" in text and "1110000000004JUR69" in text
+    assert "申请补领" in text and "unit-a机关事务管理局" in text
 
     wrong = await client.get(f"{base}/change-form.pdf", headers=unit)
     assert wrong.status == 404
@@ -232,20 +241,17 @@ async def test_the_correction_notice_lists_every_missing_item_with_its_legal_bas
     text, disposition = await download(client, unit, url)
 
     assert "补正告知书" in text
-    assert f"申请编号：{application['id']}" in text and "某某市机关事务管理局" in text
+    assert f"申请编号：{application['id']}" in text and "unit-fixed机关事务管理局" in text
     assert "须上传加盖公章的申请表扫描件" in text
     assert "须上传变更事项的批准文件" in text
-    assert "请先阅读并同意登录承诺" in text
     for rule in (
         "codeassign.attachments.application-form",
         "codeassign.attachments.change-approval",
-        "codeassign.login.commitment",
     ):
         assert rule in text, rule
-    manual = "《机关群团统一社会信用代码网上办理系统操作手册》"
-    assert text.count(manual) == 3, "each of the three cites its legal basis"
-    assert f"{manual}上传附件" in text and f"{manual}申请变更上传附件" in text
-    assert f"{manual}登录承诺" in text
+    manual = "《机关网上赋码平台用户端操作流程》"
+    assert text.count(manual) == 2, "each of the two cites its legal basis"
+    assert f"{manual}三、机关赋码网上业务办理（一）申请变更上传附件" in text
     assert "附件材料" in text, "the field is named for people, not as /attachments"
     assert "correction-notice" in disposition
 
@@ -254,7 +260,7 @@ async def test_the_correction_notice_lists_every_missing_item_with_its_legal_bas
         f"/api/applications/{application['id']}/validate?transition=submit", headers=unit
     )
     blocking = [o for o in (await dry.json())["outcomes"] if o["kind"] != "notice"]
-    assert len(blocking) == 3
+    assert len(blocking) == 2
     for outcome in blocking:
         assert outcome["rule"] in text and re.sub(r"\s+", "", outcome["message"]["zh"]) in text
 
@@ -295,12 +301,20 @@ async def test_a_transition_that_does_not_leave_the_state_is_refused(client):
 
 
 def test_the_example_plugin_prints_its_permit(monkeypatch):
+    """A third-party plugin's forms come from the file its manifest names (``forms:``)."""
     monkeypatch.syspath_prepend(EXAMPLE)
     import govflow_example
 
+    from kernel.config import Config
+    from kernel.core import Kernel
+
     pm = make_plugin_manager(autoload=False, extra=[("parking", govflow_example)])
-    [permit] = forms.available(pm, "parking", "apply")
-    assert forms.available(pm, "codeassign", "change") == []
+    kernel = Kernel.build(Config(watch_rules=False), pm=pm, load_rules=False)
+    try:
+        [permit] = forms.available(kernel.process("parking"), "apply")
+        assert forms.available(kernel.process("parking"), "renew") == []
+    finally:
+        kernel.close()
     header = forms.Header(7, "王五", dt.date(2026, 3, 5))
     text = pdf_text(
         forms.render(permit, {"plate": "京A12345", "vehicle_type": "new_energy"}, header)
@@ -309,28 +323,24 @@ def test_the_example_plugin_prints_its_permit(monkeypatch):
     assert "申请编号：7" in text and "2026年3月5日" in text and "发证机关（盖章）" in text
 
 
-def test_a_broken_or_duplicate_form_definition_names_the_form():
-    class Broken:
-        @staticmethod
-        def govflow_forms(process):
-            return [{"name": "bad", "title": {"zh": "表"}, "sections": []}]
+def test_a_broken_or_duplicate_form_definition_names_the_form(tmp_path):
+    import dataclasses
 
-    class Twice:
-        @staticmethod
-        def govflow_forms(process):
-            form = {
-                "name": "twice",
-                "title": {"zh": "表", "en": "Form"},
-                "sections": [{"rows": [{"label": "名称", "pointer": "/name"}]}],
-            }
-            return [form, form]
+    from kernel.config import Config
+    from kernel.core import Kernel
 
-    for plugin in (Broken, Twice):
-        plugin.govflow_forms = hookimpl(plugin.govflow_forms)
+    kernel = Kernel.build(Config(watch_rules=False), load_rules=False)
+    codeassign = kernel.process("codeassign")
+    kernel.close()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("forms: [{name: bad, title: {zh: 表}, sections: []}]\n", "utf-8")
+    twice = tmp_path / "twice.yaml"
+    form = "{name: twice, title: {zh: 表, en: F}, sections: [{rows: [{label: 名, pointer: /n}]}]}"
+    twice.write_text(f"forms: [{form}, {form}]\n", "utf-8")
     with pytest.raises(forms.FormError, match=r"form 'bad'.*/title: 'en' is a required property"):
-        forms.forms_of(make_plugin_manager(autoload=False, extra=[("b", Broken)]), "x")
+        forms.forms_of(dataclasses.replace(codeassign, forms_file=broken))
     with pytest.raises(forms.FormError, match="named 'twice'"):
-        forms.forms_of(make_plugin_manager(autoload=False, extra=[("t", Twice)]), "x")
+        forms.forms_of(dataclasses.replace(codeassign, forms_file=twice))
 
 
 def test_a_missing_value_prints_as_a_blank_to_fill_in():

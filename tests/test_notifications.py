@@ -29,6 +29,7 @@ from .factories import (
     create_draft,
     login,
     make_account,
+    make_unit,
     qr_login,
 )
 from .notify_stubs import Gateway, Mailbox, free_port
@@ -46,14 +47,8 @@ async def running(aiohttp_client, config):
 @pytest.fixture
 async def client(running):
     client = running
-    await make_account("unit-a", "unit", ["unit"], region="110108", profile=LONG_TERM_UNIT)
-    await make_account(
-        "unit-sms",
-        "unit",
-        ["unit"],
-        region="110108",
-        profile={"certificate_validity": "long_term", "mobile": "13800138000"},
-    )
+    await make_unit("unit-a", "110108", profile=LONG_TERM_UNIT)
+    await make_unit("unit-sms", "110108", profile={"mobile": "13800138000"})
     await make_account(
         "reviewer-bj",
         "reviewer",
@@ -153,7 +148,8 @@ async def test_a_failing_sms_gateway_is_retried_after_the_backoff(client, config
 
 async def test_a_refused_transition_queues_nothing(client):
     unit = await qr_login("unit-a")
-    draft = await (await create_draft(client, unit, data={**DOCUMENT, "uscc": "bad"})).json()
+    bad = {**DOCUMENT, "handler_mobile": "1"}
+    draft = await (await create_draft(client, unit, data=bad)).json()
     await agree_commitment(client, unit)
     refused = await client.post(
         f"/api/applications/{draft['id']}/transitions/submit", headers={**unit, "If-Match": '"1"'}

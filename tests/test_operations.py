@@ -14,7 +14,7 @@ from kernel.app import create_app
 from kernel.db import database
 
 from .factories import CHANGE_DOCUMENT as DOCUMENT
-from .factories import make_account, qr_login
+from .factories import make_unit, qr_login
 
 INCOMPLETE = {"matter": "change", "uscc": "1110000000004JUR69"}
 
@@ -70,9 +70,7 @@ async def test_metrics_count_a_validate_request_and_its_blocked_decision(client)
 
 
 async def test_metrics_count_transitions_taken(client):
-    await make_account(
-        "unit-a", "unit", ["unit"], region="110108", profile={"certificate_validity": "long_term"}
-    )
+    await make_unit("unit-a", "110108", agreed=False)
     unit = await qr_login("unit-a")
     agreed = await client.post(
         "/api/auth/agreements",
@@ -93,7 +91,8 @@ async def test_metrics_count_transitions_taken(client):
     assert submitted.status == 200, await submitted.text()
     found = await samples(client)
     assert value(found, "govflow_transitions_total", process="codeassign", transition="submit") == 1
-    assert value(found, "govflow_decisions_total", process="codeassign", outcome="ok") == 1
+    # two decisions: whether the matter may be applied for online (create), then the submit
+    assert value(found, "govflow_decisions_total", process="codeassign", outcome="ok") == 2
 
 
 async def test_each_app_counts_in_its_own_registry(aiohttp_client, client, config):

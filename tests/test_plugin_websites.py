@@ -106,7 +106,7 @@ def by_field(decision):
 
 def test_reviewers_decide_and_units_submit_in_the_application_workflow(kernel):
     workflow = kernel.process("websites").workflows["application"]
-    assert workflow.transition("submit").roles == ("unit",)
+    assert workflow.transition("submit").roles == ("website_unit",)
     assert set(workflow.transition("submit").source) == {"draft", "preliminary_failed"}
     for step in ("fail_preliminary", "pass_preliminary", "approve", "reject"):
         assert workflow.transition(step).roles == ("reviewer",)

@@ -21,7 +21,7 @@ DOCUMENT = {
 CONTEXT = {
     "unit": {"certificate_validity": "long_term"},
     "login_method": "qr_image",
-    "commitment": {"version": "2024-01"},
+    "commitment": {"version": "2024-01", "in_force": True},
 }
 
 
@@ -114,14 +114,14 @@ async def test_a_broken_file_is_reported_and_the_previous_version_keeps_serving(
 
 
 async def test_an_edit_that_fails_its_own_cases_is_refused(client, rules_dir: Path):
-    submit = rules_dir / "codeassign" / "submit.yaml"
+    submit = rules_dir / "codeassign" / "create.yaml"
     # Dropping the counter-only rule breaks the case that expects it.
     text = submit.read_text("utf-8").replace("in: [initial, extension]", "in: [extension]")
     submit.write_text(text, "utf-8")
 
     async def reported():
         health = await (await client.get("/healthz")).json()
-        return health["reload_errors"].get("rules/codeassign/submit.yaml")
+        return health["reload_errors"].get("rules/codeassign/create.yaml")
 
     errors = await eventually(reported)
     assert errors and errors[0]["code"] == "case-failed"

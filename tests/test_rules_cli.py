@@ -60,7 +60,7 @@ def test_check_reports_an_unknown_field(tmp_path):
 def test_a_failing_case_prints_a_readable_diff_and_fails(tmp_path):
     rules = tmp_path / "codeassign"
     shutil.copytree(PROJECT_ROOT / "rules" / "codeassign", rules)
-    cases = rules / "tests" / "submit.yaml"
+    cases = rules / "tests" / "create.yaml"
     cases.write_text(
         cases.read_text("utf-8").replace(
             "outcomes: [codeassign.matter.counter-only]", "outcomes: []"
@@ -68,6 +68,6 @@ def test_a_failing_case_prints_a_readable_diff_and_fails(tmp_path):
     )
     result = govflow("rules", "test", str(rules), cwd=tmp_path)
     assert result.returncode == 1
-    assert "FAIL codeassign/tests/submit.yaml:" in result.stdout
+    assert "FAIL codeassign/tests/create.yaml:" in result.stdout
     assert "+ held, not expected:     codeassign.matter.counter-only" in result.stdout
     assert "note: no case shows rule codeassign.matter.counter-only holding" in result.stdout

@@ -17,7 +17,7 @@ DOCUMENT = {
 READY = {
     "unit": {"certificate_validity": "long_term"},
     "login_method": "qr_image",
-    "commitment": {"version": "2024-01"},
+    "commitment": {"version": "2024-01", "in_force": True},
 }
 
 
@@ -74,18 +74,8 @@ async def test_rule_outcomes_carry_basis_parameters_and_source(client):
     form = by_rule["codeassign.attachments.application-form"]
     assert form["kind"] == "requirement" and form["requirement"] == "attachment"
     assert form["params"]["attachment_type"] == "application_form"
-    assert form["basis"]["document"].startswith("机关群团")
+    assert form["basis"]["document"] == "机关网上赋码平台用户端操作流程"
     assert form["source"].startswith("rules/codeassign/submit.yaml:")
-
-
-async def test_counter_only_matters_are_told_to_come_in_person(client):
-    document = {**DOCUMENT, "matter": "initial"}
-    del document["change_items"]
-    _, decision = await validate(
-        client, {"document": document, "matter": "initial", "context": READY}
-    )
-    assert [o["rule"] for o in decision["outcomes"]] == ["codeassign.matter.counter-only"]
-    assert "现场办理" in decision["outcomes"][0]["message"]["zh"]
 
 
 async def test_the_rules_in_force_on_a_past_date_can_be_replayed(client):

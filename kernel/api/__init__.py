@@ -2,9 +2,27 @@
 
 from aiohttp import web
 
-from . import accounts, applications, attachments, forms, meta, processes, verification
+from . import (
+    accounts,
+    applications,
+    attachments,
+    captcha,
+    forms,
+    meta,
+    processes,
+    verification,
+)
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (processes, accounts, applications, attachments, verification, meta, forms):
+    for module in (
+        processes,
+        accounts,
+        applications,
+        attachments,
+        verification,
+        meta,
+        forms,
+        captcha,
+    ):
         app.add_routes(module.routes)

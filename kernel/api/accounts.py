@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import auth, clock
+from .. import agreements, auth, clock
 from ..db.models import Agreement
 from ..errors import field_error
-from ..keys import CONFIG
+from ..keys import CONFIG, KERNEL
 from .http import json_object, json_response
 
 routes = web.RouteTableDef()
@@ -59,9 +59,31 @@ async def me(request: web.Request) -> web.Response:
     )
 
 
+@routes.get("/api/agreements/{text_id}")
+async def agreement_text(request: web.Request) -> web.Response:
+    """The text in force and its version (CA-03 登录承诺), and whether the caller agreed to it."""
+    current = agreements.text(request.app[KERNEL], request.match_info["text_id"])
+    account = request.get(auth.ACCOUNT)
+    agreed = account is not None and await Agreement.exists(
+        account=account, text_id=current.text_id, version=current.version
+    )
+    return json_response(
+        {
+            "text_id": current.text_id,
+            "title": current.title.as_dict(),
+            "version": current.version,
+            "text": current.text(),
+            "agreed": agreed,
+        }
+    )
+
+
 @routes.post("/api/auth/agreements")
 async def agree(request: web.Request) -> web.Response:
-    """Record that the account agreed to a text (CA-03 登录承诺): who, when, which version."""
+    """Record that the account agreed to a text (CA-03 登录承诺): who, when, which version.
+
+    Only the version in force of a text the server holds; agreeing again changes nothing.
+    """
     account = auth.current_account(request)
     body = await json_object(request)
     text_id, version = body.get("text_id"), body.get("version")
@@ -72,7 +94,7 @@ async def agree(request: web.Request) -> web.Response:
             "请提供text_id和version",
             "text_id and version are required",
         )
-    agreement = await Agreement.create(account=account, text_id=text_id[:64], version=version[:32])
+    agreement = await agreements.agree(request.app[KERNEL], account, text_id, version)
     return json_response(
         {
             "text_id": agreement.text_id,

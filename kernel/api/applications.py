@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
+from tortoise.transactions import in_transaction
 
-from .. import access, auth, workflow
+from .. import access, agreements, auth, captcha, workflow
 from ..attachments import BlobStore
-from ..core import Kernel
+from ..core import Kernel, UnknownName
 from ..db.models import APPLICANT_KINDS, Account, Application, AuditRecord
-from ..errors import field_error
+from ..errors import ApiError, Conflict, Unauthorized, check_against, field_error
 from ..idempotency import fingerprint, once
-from ..keys import KERNEL
+from ..keys import JOBS_WAKE, KERNEL
 from ..masking import mask
 from ..notify.worker import OUTBOX_WAKE
+from ..throttle import client_address
+from ..visitors import new_visitor
 from .http import (
     cursor,
     etag,
@@ -24,7 +28,7 @@ from .http import (
     page_limit,
 )
 from .subjects import actor as actor_of
-from .subjects import application_id, open_transition
+from .subjects import application_id, open_transition, readable
 
 routes = web.RouteTableDef()
 
@@ -69,12 +73,7 @@ async def represent(
     return body if full else mask(body)
 
 
-@routes.post("/api/applications")
-async def create(request: web.Request) -> web.Response:
-    kernel = request.app[KERNEL]
-    actor = actor_of(request)
-    raw = await request.read()
-    body = await json_object(request)
+def _creating(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     process = body.get("process")
     if not isinstance(process, str):
         raise field_error("/process", "request.required", "请选择办理的业务", "process is required")
@@ -84,6 +83,20 @@ async def create(request: web.Request) -> web.Response:
     for key in ("workflow", "matter"):  # names: a list here used to answer 500
         if not isinstance(body.get(key), str | None):
             raise field_error(f"/{key}", "request.string", f"{key}应为文本", f"{key} must be text")
+    return process, data
+
+
+@routes.post("/api/applications")
+async def create(request: web.Request) -> web.Response:
+    kernel = request.app[KERNEL]
+    raw = await request.read()
+    body = await json_object(request)
+    process, data = _creating(body)
+    if request.get(auth.ACCOUNT) is None:
+        return await _create_as_visitor(request, kernel, body, process, data)
+    actor = actor_of(request)
+    if process in kernel.processes:
+        await agreements.check(actor.account, kernel.processes[process])
 
     async def work() -> tuple[int, dict[str, Any]]:
         application = await workflow.create(
@@ -108,6 +121,36 @@ async def create(request: web.Request) -> web.Response:
     return json_response(result, status=status, headers=headers)
 
 
+async def _create_as_visitor(
+    request: web.Request, kernel: Kernel, body: dict[str, Any], process: str, data: dict
+) -> web.Response:
+    """A public entry workflow started without an account, behind a captcha (one use).
+
+    Answers, once, the token that reaches the new subject: it is stored only hashed.
+    """
+    try:
+        wf = kernel.process(process).workflows.get(body.get("workflow") or "")
+    except UnknownName:
+        wf = None
+    if wf is None or not wf.public:
+        raise Unauthorized("log in first: only a public entry workflow starts without an account")
+    answer = body.get("captcha") if isinstance(body.get("captcha"), dict) else {}
+    await captcha.check(answer.get("id"), answer.get("answer"), client_address(request))
+    async with in_transaction():
+        account, token = await new_visitor()
+        application = await workflow.create(
+            kernel,
+            workflow.Actor(account, "visitor"),
+            process,
+            workflow=wf.name,
+            matter=None,
+            data=data,
+        )
+    result = await represent(kernel, application, account)
+    headers = {**etag(application.version), "Location": f"/api/applications/{application.id}"}
+    return json_response({**result, "access_token": token}, status=201, headers=headers)
+
+
 @routes.get("/api/applications")
 async def list_applications(request: web.Request) -> web.Response:
     """Applicants: their own. Reviewers: their queue (filter by process, state, region)."""
@@ -116,8 +159,9 @@ async def list_applications(request: web.Request) -> web.Response:
     limit, after = page_limit(request), cursor(request)
     query = Application.all()
     if account.kind in APPLICANT_KINDS:
+        await agreements.check_all(kernel, account)
         query = query.filter(owner_id=account.id)
-    region = request.query["region"].rstrip("0") if "region" in request.query else None
+    region = access.region_prefix(request.query["region"]) if "region" in request.query else None
     if account.kind == "reviewer":
         query = _scoped(query, account, request.query.get("process"), region)
     for key in ("process", "state", "workflow", "matter"):
@@ -154,7 +198,7 @@ def _scoped(query, account: Account, process: str | None, region: str | None = N
     clauses = []
     for scope in scopes:
         clause = Q() if scope.get("process") == "*" else Q(process=scope["process"])
-        prefix = (scope.get("region") or "").rstrip("0") or scope.get("region")
+        prefix = access.region_prefix(scope.get("region") or "")
         if prefix and not (region and region.startswith(prefix)):
             clause &= Q(region__startswith=prefix)
         clauses.append(clause)
@@ -164,7 +208,7 @@ def _scoped(query, account: Account, process: str | None, region: str | None = N
 @routes.get("/api/applications/{id}")
 async def read(request: web.Request) -> web.Response:
     account = auth.current_account(request)
-    application = await access.readable(account, application_id(request))
+    application = await readable(request, account, application_id(request))
     body = await represent(request.app[KERNEL], application, account)
     return json_response(body, headers=etag(application.version))
 
@@ -172,7 +216,7 @@ async def read(request: web.Request) -> web.Response:
 @routes.put("/api/applications/{id}")
 async def save(request: web.Request) -> web.Response:
     actor = actor_of(request)
-    application = await access.readable(actor.account, application_id(request))
+    application = await readable(request, actor.account, application_id(request))
     version = if_match(request)
     body = await json_object(request)
     data = body.get("data")
@@ -186,7 +230,7 @@ async def save(request: web.Request) -> web.Response:
 @routes.delete("/api/applications/{id}")
 async def delete_material(request: web.Request) -> web.Response:
     actor = actor_of(request)
-    application = await access.readable(actor.account, application_id(request))
+    application = await readable(request, actor.account, application_id(request))
     blobs = BlobStore.of(request.app[KERNEL].config)
     await workflow.delete_material(actor, application, if_match(request), blobs=blobs)
     return web.Response(status=204)
@@ -196,22 +240,111 @@ async def delete_material(request: web.Request) -> web.Response:
 async def take_transition(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
     actor = actor_of(request)
-    application = await access.readable(actor.account, application_id(request))
+    application = await readable(request, actor.account, application_id(request))
     version = if_match(request)
-    body = await json_object(request) if request.can_read_body else {}
-    reply = body.get("reply")
-    if reply is not None and not isinstance(reply, str):
-        raise field_error("/reply", "request.string", "答复意见应为文本", "reply must be text")
-    moved, decision = await workflow.transition(
-        kernel, actor, application, request.match_info["name"], if_match=version, reply=reply
+    reply, input = await _step_body(request)
+    moved, decision, effects = await workflow.transition(
+        kernel,
+        actor,
+        application,
+        request.match_info["name"],
+        if_match=version,
+        reply=reply,
+        input=input,
     )
-    if (wake := request.app.get(OUTBOX_WAKE)) is not None:
-        wake.set()  # its notifications are committed: send them now, not at the next poll
+    _wake(request)
     result = {
         "application": await represent(kernel, moved, actor.account),
         "decision": decision.as_dict(),
     }
+    if effects:
+        result["effects"] = effects
     return json_response(result, headers=etag(moved.version))
+
+
+async def _step_body(request: web.Request) -> tuple[str | None, dict[str, Any] | None]:
+    """A transition's ``reply`` text and its declared ``input`` fields."""
+    body = await json_object(request) if request.can_read_body else {}
+    reply, input = body.get("reply"), body.get("input")
+    if reply is not None and not isinstance(reply, str):
+        raise field_error("/reply", "request.string", "答复意见应为文本", "reply must be text")
+    if input is not None and not isinstance(input, dict):
+        raise field_error("/input", "request.object", "input应为对象", "input must be an object")
+    return reply, input
+
+
+def _wake(request: web.Request) -> None:
+    """Committed notifications and jobs: send and run them now, not at the next poll."""
+    for key in (OUTBOX_WAKE, JOBS_WAKE):
+        if (event := request.app.get(key)) is not None:
+            event.set()
+
+
+#: The most subjects one batch request may move.
+BATCH_LIMIT = 200
+
+
+@routes.post("/api/batch/transitions/{name}")
+async def batch_transition(request: web.Request) -> web.Response:
+    """Take one transition on many subjects; each item is atomic on its own.
+
+    Body ``{"items": [{"id", "version"}], "reply", "input"}``. The answer has one result per
+    item, in order: its new state, or the problem that refused it (a refusal undoes no other).
+    """
+    actor = actor_of(request)
+    body = await json_object(request)
+    check_against(_BATCH_BODY, body, "")
+    reply, input = body.get("reply"), body.get("input")
+    name = request.match_info["name"]
+    results = [
+        await _batch_item(request, actor, item, name, reply, input) for item in body["items"]
+    ]
+    _wake(request)
+    return json_response({"results": results})
+
+
+_BATCH_BODY = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": BATCH_LIMIT,
+            "items": {
+                "type": "object",
+                "required": ["id", "version"],
+                "properties": {
+                    "id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                },
+            },
+        },
+        "reply": {"type": "string"},
+        "input": {"type": "object"},
+    },
+}
+
+
+async def _batch_item(request, actor, item, name, reply, input) -> dict[str, Any]:
+    kernel = request.app[KERNEL]
+    try:
+        application = await readable(request, actor.account, item["id"])
+        step = kernel.process(application.process).workflows[application.workflow]
+        if not any(t.name == name and t.batch for t in step.transitions):
+            raise Conflict(f"'{name}' is not a batch transition of {application.workflow}")
+        moved, decision, effects = await workflow.transition(
+            kernel, actor, application, name, if_match=item["version"], reply=reply, input=input
+        )
+    except ApiError as exc:
+        return {"id": item["id"], "status": exc.status, "problem": json.loads(exc.response().text)}
+    return {
+        "id": item["id"],
+        "status": 200,
+        "application": await represent(kernel, moved, actor.account),
+        "decision": decision.as_dict(),
+        **({"effects": effects} if effects else {}),
+    }
 
 
 @routes.post("/api/applications/{id}/validate")
@@ -219,7 +352,7 @@ async def validate_stored(request: web.Request) -> web.Response:
     """Dry run of a transition on the stored document, with the server's own context."""
     kernel = request.app[KERNEL]
     actor = actor_of(request)
-    application = await access.readable(actor.account, application_id(request))
+    application = await readable(request, actor.account, application_id(request))
     step = open_transition(kernel, application, request.query.get("transition"))
     decision = await workflow.evaluate(kernel, actor, application, step)
     return json_response(decision.as_dict())
@@ -228,7 +361,7 @@ async def validate_stored(request: web.Request) -> web.Response:
 @routes.get("/api/applications/{id}/history")
 async def history(request: web.Request) -> web.Response:
     account = auth.current_account(request)
-    application = await access.readable(account, application_id(request))
+    application = await readable(request, account, application_id(request))
     records = (
         await AuditRecord.filter(application_id=application.id)
         .order_by("seq")

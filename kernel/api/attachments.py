@@ -14,7 +14,7 @@ from urllib.parse import quote
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import BadHttpMessage
 
-from .. import access, attachments, auth
+from .. import attachments, auth
 from ..attachments import BlobStore
 from ..db.models import Attachment, Blob
 from ..errors import NotFound, PayloadTooLarge, field_error
@@ -22,7 +22,7 @@ from ..keys import KERNEL
 from ..process import AttachmentType
 from .http import etag, if_match, json_response
 from .subjects import actor as actor_of
-from .subjects import path_number
+from .subjects import path_number, readable
 
 routes = web.RouteTableDef()
 
@@ -99,7 +99,7 @@ async def _type_and_file(request: web.Request) -> tuple[str, BodyPartReader]:
 async def upload(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
     actor = actor_of(request)
-    application = await access.readable(actor.account, path_number(request, "id"))
+    application = await readable(request, actor.account, path_number(request, "id"))
     version = if_match(request)
     limit = kernel.config.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
@@ -125,7 +125,7 @@ async def list_attachments(request: web.Request) -> web.Response:
     """The files attached, and the types this application takes (for the upload page)."""
     kernel = request.app[KERNEL]
     account = auth.current_account(request)
-    application = await access.readable(account, path_number(request, "id"))
+    application = await readable(request, account, path_number(request, "id"))
     types = kernel.process(application.process).attachment_types(application.workflow)
     rows = (
         await Attachment.filter(application_id=application.id).select_related("blob").order_by("id")
@@ -147,7 +147,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     if attachment is None:
         raise missing
     try:
-        await access.readable(account, attachment.application_id)
+        await readable(request, account, attachment.application_id)
     except NotFound:
         raise missing from None  # the same answer whether it exists or not
     path = BlobStore.of(kernel.config).path(attachment.blob.sha256)
@@ -168,7 +168,7 @@ async def download(request: web.Request) -> web.StreamResponse:
 async def remove(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
     actor = actor_of(request)
-    application = await access.readable(actor.account, path_number(request, "id"))
+    application = await readable(request, actor.account, path_number(request, "id"))
     version = if_match(request)
     await attachments.detach(
         kernel,

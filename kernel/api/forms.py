@@ -1,6 +1,6 @@
 """Paper out: an application's forms filled with its data (CA-08, WS-05) and its correction notice.
 
-Whoever may read an application may print it (``access.readable``: the owner, the persons it
+Whoever may read an application may print it (``subjects.readable``: the owner, the persons it
 authorised, reviewers in scope), at any state. Rendering a PDF is CPU work, so it runs in the
 default executor and never holds up the event loop. Printing changes nothing: no version, no
 state, no audit record.
@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from .. import access, clock, forms, notice, workflow
+from .. import clock, forms, notice, workflow
 from ..core import Kernel
 from ..db.models import Account, Application
 from ..errors import ApiError, NotFound
@@ -23,7 +23,7 @@ from ..keys import KERNEL
 from ..rules.model import Text
 from .http import json_response
 from .subjects import actor as actor_of
-from .subjects import application_id, open_transition
+from .subjects import application_id, open_transition, readable
 
 routes = web.RouteTableDef()
 
@@ -61,8 +61,8 @@ async def list_forms(request: web.Request) -> web.Response:
     """下载表格: the forms of this application's matter, each with its download URL."""
     kernel = request.app[KERNEL]
     actor = actor_of(request)
-    application = await access.readable(actor.account, application_id(request))
-    available = forms.available(kernel.pm, application.process, application.matter)
+    application = await readable(request, actor.account, application_id(request))
+    available = forms.available(kernel.process(application.process), application.matter)
     items = [{**form.as_dict(), "url": _url(application, form)} for form in available]
     return json_response({"items": items})
 
@@ -71,9 +71,9 @@ async def list_forms(request: web.Request) -> web.Response:
 async def download_form(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
     actor = actor_of(request)
-    application = await access.readable(actor.account, application_id(request))
+    application = await readable(request, actor.account, application_id(request))
     name = request.match_info["name"]
-    available = forms.available(kernel.pm, application.process, application.matter)
+    available = forms.available(kernel.process(application.process), application.matter)
     form = next((f for f in available if f.name == name), None)
     if form is None:
         raise NotFound(f"application {application.id} has no form '{name}'")
@@ -93,7 +93,7 @@ async def correction_notice(request: web.Request) -> web.Response:
     """补正告知书: every reason ``?transition=`` would be refused now, on one printable page."""
     kernel = request.app[KERNEL]
     actor = actor_of(request)
-    application = await access.readable(actor.account, application_id(request))
+    application = await readable(request, actor.account, application_id(request))
     step = open_transition(kernel, application, request.query.get("transition"))
     decision = await workflow.evaluate(kernel, actor, application, step)
     if decision.ok:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import auth, workflow
+from .. import access, agreements, auth, workflow
 from ..core import Kernel
-from ..db.models import Application
+from ..db.models import Account, Application
 from ..errors import field_error
+from ..keys import KERNEL
 from ..process import Transition
 from .http import whole_number
 
@@ -17,6 +18,14 @@ def actor(request: web.Request) -> workflow.Actor:
     account = auth.current_account(request)
     token = request.get(auth.TOKEN)
     return workflow.Actor(account, token.login_method if token else "password")
+
+
+async def readable(request: web.Request, account: Account, application_id: int) -> Application:
+    """The application if ``account`` may see it (else 404), once the account has agreed to
+    what its process asks first (else 403 naming the text: CA-03)."""
+    application = await access.readable(account, application_id)
+    await agreements.check(account, request.app[KERNEL].process(application.process))
+    return application
 
 
 def path_number(request: web.Request, key: str, zh: str = "编号无效", en: str | None = None) -> int:

@@ -4,15 +4,41 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import Tortoise
 from tortoise.context import TortoiseContext
 
+if TYPE_CHECKING:
+    import pluggy
+
+    from ..contract import Models
+
 MODELS = "kernel.db.models"
 MIGRATIONS = "kernel.db.migrations"
+
+
+def plugin_models(pm: pluggy.PluginManager) -> tuple[Models, ...]:
+    """Every plugin's own tables (``govflow_models``); an app label used twice is an error."""
+    from ..plugins import PluginError
+
+    found: dict[str, Models] = {}
+    for models in (m for contributed in pm.hook.govflow_models() for m in contributed or ()):
+        if models.app in found or models.app == "govflow":
+            raise PluginError(f"two plugins declare the tortoise app '{models.app}'")
+        found[models.app] = models
+    return tuple(found.values())
+
+
+@cache
+def installed_models() -> tuple[Models, ...]:
+    """The tables of the installed plugins, for callers that have no plugin manager at hand."""
+    from ..plugins import make_plugin_manager
+
+    return plugin_models(make_plugin_manager())
 
 
 def database_url(url: str | None, data_dir: Path) -> str:
@@ -32,31 +58,39 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite:")
 
 
-def tortoise_config(url: str) -> dict[str, Any]:
+def tortoise_config(url: str, models: Sequence[Models] | None = None) -> dict[str, Any]:
+    """The kernel's app ``govflow`` and one app per plugin that keeps tables of its own.
+
+    ``models``: the plugins' (``plugin_models(pm)``); ``None``: the installed plugins'.
+    """
+    apps = {
+        "govflow": {"models": [MODELS], "default_connection": "default", "migrations": MIGRATIONS}
+    }
+    for m in installed_models() if models is None else models:
+        apps[m.app] = {
+            "models": [m.models],
+            "default_connection": "default",
+            "migrations": m.migrations,
+        }
     return {
         "connections": {"default": url},
-        "apps": {
-            "govflow": {
-                "models": [MODELS],
-                "default_connection": "default",
-                "migrations": MIGRATIONS,
-            }
-        },
+        "apps": apps,
         "use_tz": True,
         "timezone": "Asia/Shanghai",
     }
 
 
-async def connect(url: str) -> TortoiseContext:
+async def connect(url: str, models: Sequence[Models] | None = None) -> TortoiseContext:
     """Open the ORM; close it through the returned context, whichever task ends up closing."""
-    return await Tortoise.init(config=tortoise_config(url))
+    return await Tortoise.init(config=tortoise_config(url, models))
 
 
-async def migrate(url: str) -> None:
-    """Bring the schema up to date; existing data is kept (tortoise's migration executor)."""
+async def migrate(url: str, models: Sequence[Models] | None = None) -> None:
+    """Bring the kernel's and the plugins' tables up to date, keeping the data (tortoise's
+    migration executor; a plugin's migrations may depend on the kernel's)."""
     from tortoise.migrations.api.migrate import migrate as run_migrations
 
-    await run_migrations(config=tortoise_config(url))
+    await run_migrations(config=tortoise_config(url, models))
 
 
 async def close(context: TortoiseContext | None = None) -> None:
@@ -71,16 +105,18 @@ async def close(context: TortoiseContext | None = None) -> None:
         await context.close_connections()
 
 
-async def upgrade(url: str) -> None:
+async def upgrade(url: str, models: Sequence[Models] | None = None) -> None:
     """Bring the schema up to date and let go: for steps that need only the tables."""
-    await migrate(url)
+    await migrate(url, models)
     await close()
 
 
 @contextlib.asynccontextmanager
-async def connected(url: str) -> AsyncIterator[TortoiseContext]:
+async def connected(
+    url: str, models: Sequence[Models] | None = None
+) -> AsyncIterator[TortoiseContext]:
     """The ORM open on ``url`` for the block (commands and tests; the app keeps its own)."""
-    context = await connect(url)
+    context = await connect(url, models)
     try:
         yield context
     finally:

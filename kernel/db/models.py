@@ -10,8 +10,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-ACCOUNT_KINDS = ("unit", "natural_person", "legal_person", "reviewer", "admin")
-APPLICANT_KINDS = ("unit", "natural_person", "legal_person")
+ACCOUNT_KINDS = ("unit", "natural_person", "legal_person", "visitor", "reviewer", "admin", "system")
+APPLICANT_KINDS = ("unit", "natural_person", "legal_person", "visitor")
 
 
 class Account(Model):
@@ -210,3 +210,61 @@ class Agreement(Model):
 
     class Meta:
         table = "agreement"
+
+
+class JobRun(Model):
+    """One run of a job of the ``system`` actor: queued by an effect, or a periodic slot.
+
+    ``key`` is unique: a periodic slot (``job@2026-12-02T10:00``) or a caller's deduplication
+    key is inserted once, whichever worker gets there first. A run is claimed by an update that
+    only one worker can win (``claimed_at`` still empty, or its lease run out).
+    """
+
+    id = fields.IntField(primary_key=True)
+    job = fields.CharField(max_length=64)
+    key = fields.CharField(max_length=160, unique=True, null=True)
+    payload = fields.JSONField(default=dict)
+    run_at = fields.DatetimeField()
+    claimed_at = fields.DatetimeField(null=True)
+    claimed_by = fields.CharField(max_length=64, null=True)
+    done_at = fields.DatetimeField(null=True)
+    failed_at = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "job_run"
+        indexes = (("done_at", "run_at"),)
+
+
+class Captcha(Model):
+    """An image captcha: only a hash of the answer is kept, for one use within a few minutes."""
+
+    id = fields.CharField(max_length=32, primary_key=True)
+    answer_hash = fields.CharField(max_length=64)
+    client = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=0)
+
+    class Meta:
+        table = "captcha"
+
+
+class ThrottleWindow(Model):
+    """How often a key (a client address, an account, a target) acted in one time window.
+
+    Counted with one atomic upsert, so concurrent requests in several workers cannot slip past
+    the limit together.
+    """
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=200)
+    window_start = fields.DatetimeField()
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "throttle_window"
+        unique_together = (("key", "window_start"),)

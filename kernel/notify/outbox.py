@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import pluggy
-
 from .. import clock
 from ..db.models import Account, Application, OutboxMessage
 from ..process import Process, Transition, Workflow
 
 
 async def transition_messages(
-    pm: pluggy.PluginManager,
+    notifications: Any,
     process: Process,
     workflow: Workflow,
     transition: Transition,
     application: Application,
     reply: str | None,
 ) -> list[OutboxMessage]:
-    """Unsaved outbox rows; the caller saves them inside its transaction."""
+    """Unsaved outbox rows; the caller saves them inside its transaction.
+
+    ``notifications``: the owning plugin's ``govflow_notifications`` hook (``Kernel.hook``).
+    """
     owner = await Account.get(id=application.owner_id)
     target = workflow.state(transition.target)
     subject = {
@@ -34,7 +35,7 @@ async def transition_messages(
         "matter": application.matter,
         "state": target.name,
     }
-    planned: list[dict[str, Any]] | None = pm.hook.govflow_notifications(
+    planned: list[dict[str, Any]] | None = notifications(
         process=process.name,
         transition=transition.name,
         subject=subject,

@@ -1,46 +1,34 @@
-"""机关赋码: the codeassign process (PROCESSES.md CA-01..CA-09)."""
+"""机关赋码: the codeassign process (PROCESSES.md CA-01..CA-09).
 
-from __future__ import annotations
+Its server side, one module a job: the unit register and login images (``models``,
+``register``, ``loginimage``), what the rules know beyond the document (``context``), what a
+delivered request does (``effects``), QR login and the register's routes (``routes``).
+"""
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import yaml
+from kernel import Models, hookimpl
 
-from kernel import hookimpl
+from .context import govflow_context, govflow_region, govflow_server_fields
+from .effects import govflow_transition_effects
+from .facts import facts_for as govflow_facts
+from .routes import govflow_routes
 
-from .facts import facts_for
-
-HERE = Path(__file__).parent
+__all__ = [
+    "govflow_context",
+    "govflow_facts",
+    "govflow_region",
+    "govflow_routes",
+    "govflow_server_fields",
+    "govflow_transition_effects",
+]
 
 
 @hookimpl
 def govflow_processes() -> list[Path]:
-    return [HERE / "process.yaml"]
+    return [Path(__file__).parent / "process.yaml"]
 
 
 @hookimpl
-def govflow_demo_data() -> list[Path]:
-    return [HERE / "demo.yaml"]
-
-
-@hookimpl
-def govflow_facts(
-    process: str,
-    workflow: str,
-    document: Mapping[str, Any],
-    context: Mapping[str, Any],
-) -> list[Mapping[str, Any]] | None:
-    if process != "codeassign":
-        return None
-    return facts_for(workflow, document, context)
-
-
-@hookimpl
-def govflow_forms(process: str) -> list[Mapping[str, Any]] | None:
-    """CA-08: the change form and the application form, read from ``forms.yaml`` each time so
-    that an edited form prints without a restart."""
-    if process != "codeassign":
-        return None
-    return yaml.safe_load((HERE / "forms.yaml").read_text("utf-8"))["forms"]
+def govflow_models() -> list[Models]:
+    return [Models("codeassign", f"{__name__}.models", f"{__name__}.migrations")]

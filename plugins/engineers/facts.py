@@ -22,12 +22,13 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kernel import normalise_identifier
+from kernel import hookimpl, normalise_identifier
 from kernel.clock import CHINA, now
 
 Fact = dict[str, Any]
 
 
+@hookimpl
 def facts_for(
     workflow: str, matter: str | None, document: Mapping[str, Any], context: Mapping[str, Any]
 ) -> list[Fact]:

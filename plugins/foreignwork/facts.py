@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kernel import hookimpl
+
 from . import access, accounts, profiles
 from .common import Fact, actor, attachments, authorizations, realname, unit
 
@@ -26,6 +28,7 @@ Context = Mapping[str, Any]
 Builder = Callable[[str | None, Mapping[str, Any], Context], list[Fact]]
 
 
+@hookimpl
 def facts_for(
     workflow: str, matter: str | None, document: Mapping[str, Any], context: Context
 ) -> list[Fact]:

@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kernel import validate_identifier
+from kernel import hookimpl, validate_identifier
 
 Fact = dict[str, Any]
 
@@ -28,6 +28,7 @@ COMMERCIAL_ENDINGS = ("公司", "集团", "事务所", "商行", "工厂")
 MATTER_TYPES = {"new_site": "new", "recheck": "recheck"}
 
 
+@hookimpl
 def facts_for(
     workflow: str,
     matter: str | None,

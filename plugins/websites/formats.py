@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Mapping
 
-from kernel import InvalidIdentifier, validate_identifier
+from kernel import InvalidIdentifier, hookimpl, validate_identifier
 
 ZHENGWU_TLD = "xn--zfr164b"  # .政务 as an A-label
 
@@ -81,3 +81,8 @@ FORMATS: Mapping[str, Callable[[str], object]] = {
     "websites-ipv4": check_ipv4,
     "websites-ipv6": check_ipv6,
 }
+
+
+@hookimpl
+def govflow_formats() -> Mapping[str, Callable[[str], object]]:
+    return FORMATS

@@ -1,8 +1,14 @@
 """A tiny third-party process: resident parking permits (居民停车许可).
 
-It ships its own manifest, schema, rules and rule tests, adds a JSON Schema format, derives
-facts, decides what residents are told and posts granted permits to a notice board of its own,
-using nothing but ``kernel``'s public surface.
+It ships its own manifest (with its forms and demo data beside it), schemas, rules and rule
+tests, a table with its migrations, and uses nothing of govflow but ``kernel``'s public surface:
+
+- ``facts``: what the rules see (the owner's permits in force, from the server), the holder's
+  name filled in by the server, the region the application belongs to;
+- ``board``: the public board of permits in force — posted by the grant, served at
+  ``/api/parking/board``, cleared by the daily expiry job of the system actor;
+- ``zones``: the adapter naming the city's parking zones;
+- here: the manifest, a plate format, the tables, and who is told what.
 """
 
 from __future__ import annotations
@@ -12,7 +18,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kernel import InvalidIdentifier, hookimpl
+from kernel import InvalidIdentifier, Models, hookimpl
+
+from .board import govflow_jobs, govflow_routes, govflow_transition_effects
+from .facts import govflow_context, govflow_facts, govflow_region, govflow_server_fields
+from .zones import govflow_adapters
+
+__all__ = [
+    "govflow_adapters",
+    "govflow_context",
+    "govflow_facts",
+    "govflow_jobs",
+    "govflow_region",
+    "govflow_routes",
+    "govflow_server_fields",
+    "govflow_transition_effects",
+]
 
 HERE = Path(__file__).parent
 PLATE = re.compile(
@@ -33,64 +54,19 @@ def govflow_processes() -> list[Path]:
 
 
 @hookimpl
-def govflow_demo_data() -> list[Path]:
-    return [HERE / "demo.yaml"]
-
-
-@hookimpl
 def govflow_formats():
     return {"cn-plate": check_plate}
 
 
 @hookimpl
-def govflow_facts(process: str, document: Mapping[str, Any], context: Mapping[str, Any]):
-    if process != "parking":
-        return None
-    return [
-        {
-            "kind": "permit",
-            "vehicle_type": document.get("vehicle_type"),
-            "is_new_energy": document.get("vehicle_type") == "new_energy",
-        },
-        *({"kind": "existing_permit", "plate": p} for p in context.get("permits", ())),
-    ]
+def govflow_models() -> list[Models]:
+    return [Models("parking", f"{__name__}.models", f"{__name__}.migrations")]
 
 
 @hookimpl
-def govflow_forms(process: str):
-    """The permit to put behind the windscreen: data only, the kernel prints it."""
-    if process != "parking":
-        return None
-    return [
-        {
-            "name": "permit",
-            "title": {"zh": "居民停车许可证", "en": "Resident parking permit"},
-            "matters": ["apply"],
-            "sections": [
-                {
-                    "title": "车辆信息",
-                    "rows": [
-                        {"label": "车牌号码", "pointer": "/plate"},
-                        {
-                            "label": "车辆类型",
-                            "pointer": "/vehicle_type",
-                            "values": {"petrol": "燃油车", "new_energy": "新能源车"},
-                        },
-                        {"label": "停放区域", "text": "本小区划定的居民停车泊位"},
-                    ],
-                }
-            ],
-            "signatures": ["发证机关（盖章）"],
-            "notes": ["请将本证置于前挡风玻璃左下角。"],
-        }
-    ]
-
-
-@hookimpl
-def govflow_notifications(process: str, transition: str, subject: Mapping[str, Any], owner):
-    """Nothing on submission; a granted permit goes to the holder's mobile and the board."""
-    if process != "parking":
-        return None
+def govflow_notifications(transition: str, subject: Mapping[str, Any], owner):
+    """Nothing on submission or expiry; a granted permit goes to the holder's mobile and the
+    lobby's notice board."""
     if transition != "grant":
         return []
     number = subject["id"]
@@ -115,11 +91,9 @@ def govflow_notifications(process: str, transition: str, subject: Mapping[str, A
 
 
 class NoticeBoard:
-    """The residents' notice board: a UTF-8 text file under the data directory, one line each.
-
-    Names no resident (the board is public): only the permit number, as ``govflow_notifications``
-    writes it.
-    """
+    """The lobby's printed notice board: a UTF-8 text file under the data directory, one line
+    each. Names no resident (the board is public): only the permit number, as
+    ``govflow_notifications`` writes it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
