@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .config import Config
 from .core import Kernel
+from .db import database
 from .plugins import PluginError, plugin_info
 
 
@@ -40,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     check = rules.add_parser("check", help="lint rule files and their tests")
     check.add_argument(
         "path", nargs="?", type=Path, help="rules folder (default: GOVFLOW_RULES_DIR)"
+    )
+    check.add_argument(
+        "--no-server",
+        action="store_true",
+        help="do not probe the database for the facts the server builds",
     )
     check.set_defaults(run=_rules_check)
     test = rules.add_parser("test", help="run the YAML test cases beside the rules")
@@ -112,6 +118,10 @@ def _rules_check(args: argparse.Namespace) -> int:
     config = Config.from_env()
     fields_of, processes = _fields_and_processes(config)
     result = check(args.path or config.rules_dir, fields_of, processes)
+    if not args.no_server:
+        probed, said = asyncio.run(_server_facts(config, result.rulesets))
+        result.problems += probed
+        print(said)
     for problem in result.problems:
         print(problem)
     rules = sum(len(r.rules) for r in result.rulesets)
@@ -120,6 +130,28 @@ def _rules_check(args: argparse.Namespace) -> int:
         f"{len(result.errors)} errors, {len(result.problems) - len(result.errors)} warnings"
     )
     return 1 if result.errors else 0
+
+
+async def _server_facts(config: Config, rulesets: list) -> tuple[list, str]:
+    """Warnings for the fact fields the rules test and the server never builds (see
+    ``kernel/built_facts.py``), probed on the configured database."""
+    from . import built_facts
+
+    url = database.database_url(config.database_url, config.data_dir)
+    if database.is_sqlite(url) and not Path(url.removeprefix("sqlite://")).exists():
+        return [], f"server facts: not probed, no database at {url} (run govflow demo)"
+    kernel = Kernel.build(config, load_rules=False)
+    try:
+        async with database.connected(url, database.plugin_models(kernel.pm)):
+            built = await built_facts.probe(kernel)
+        problems = [p for r in rulesets for p in built_facts.unbuilt(r, built)]
+        problems += built_facts.not_probed(
+            {r.process for r in rulesets} & set(kernel.processes), built, str(config.rules_dir)
+        )
+    finally:
+        kernel.close()
+    n = sum(built.subjects.values())
+    return problems, f"server facts: probed {n} stored subjects in {database.masked(url)}"
 
 
 def _rules_test(args: argparse.Namespace) -> int:

@@ -198,8 +198,9 @@ class Lookup:
         rows = await query.order_by("id").values("id", "workflow", "matter", "state", "data")
         return [{**r.pop("data"), **r} for r in rows]
 
-    async def trail(self, subject_id: int) -> list[dict[str, Any]]:
-        """The subject's audit trail, oldest first: who, when, which step, the reply."""
+    async def trail(self, subject_id: int, *, decisions: bool = False) -> list[dict[str, Any]]:
+        """The subject's audit trail, oldest first: who, when, which step, the reply (and,
+        with ``decisions``, what the rules decided: the history endpoint shows it)."""
         from .db.models import AuditRecord
 
         records = (
@@ -217,6 +218,7 @@ class Lookup:
                 "from": r.from_state,
                 "to": r.to_state,
                 "reply": r.reply,
+                **({"decision": r.decision} if decisions else {}),
             }
             for r in records
         ]

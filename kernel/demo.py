@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from tortoise.transactions import in_transaction
 
-from . import attachments, workflow
+from . import agreements, attachments, workflow
 from .auth import hash_password
 from .core import Kernel
 from .db.models import Account, Application
@@ -54,12 +54,17 @@ async def load(kernel: Kernel) -> Loaded:
 async def _steps(
     kernel: Kernel, application: Application, steps: list[dict[str, Any]], folder: Path
 ) -> list[Path]:
-    """What the demo does next with a subject, through the API's own code: attach a file,
-    take a transition as a named account; files an effect hands back are written out."""
+    """What the demo does next with a subject, through the API's own code: agree to a text,
+    attach a file, take a transition as a named account; files an effect hands back are
+    written out."""
     written: list[Path] = []
     for step in steps:
         actor = await _actor(application, step.get("as"))
         await application.refresh_from_db()
+        if "agree" in step:  # the text's version in force, as the API's agreement route
+            current = agreements.text(kernel, step["agree"])
+            await agreements.agree(kernel, actor.account, step["agree"], current.version)
+            continue
         if "attach" in step:
             upload = _FileUpload(folder / step["attach"]["file"])
             await attachments.attach(

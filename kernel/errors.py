@@ -139,6 +139,17 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             raise
         zh = _HTTP_TITLES_ZH.get(exc.status, exc.reason)
         return problem(exc.status, f"http-{exc.status}", zh, exc.reason)
+    except Exception:
+        # A bug or a crash half-way: a transaction it interrupted is rolled back already; the
+        # client learns only that, in both languages, and the log holds the traceback (with the
+        # request id the answer carries in its header).
+        log.exception("%s %s failed", request.method, request.path)
+        return problem(
+            500,
+            "internal",
+            "服务内部错误，请求未完成，请稍后重试",
+            "Internal error: the request did not complete; try again later",
+        )
 
 
 _HTTP_TITLES_ZH = {

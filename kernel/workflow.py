@@ -227,26 +227,42 @@ async def save(
 
 
 async def delete_material(
-    actor: Actor, application: Application, if_match: int, *, blobs: BlobStore
-) -> None:
-    """删除申报材料: only a draft never submitted, with every file attached to it.
+    kernel: Kernel, actor: Actor, application: Application, if_match: int, *, blobs: BlobStore
+) -> Application | None:
+    """删除申报材料: all the material of this application goes, wherever the applicant has it.
 
-    Files go only after the rows are gone for good (a rolled-back delete keeps them), and a
-    file another attachment still uses stays.
+    A draft never submitted goes entirely (``None``). One that was submitted and came back
+    (未通过, 复核退回) keeps its number and its history — the authority's replies are part of the
+    record — but loses every field the applicant entered and every file attached; the server's
+    own fields (the unit's name and USCC) stay. Files go only after the rows are gone for good
+    (a rolled-back delete keeps them), and a file another attachment still uses stays.
     """
-    await access.check_may_edit(actor.account, application)
-    if application.submitted_at is not None:
-        raise Conflict("an application that was submitted keeps its material and history")
-    async with in_transaction() as conn:
-        attached = Attachment.filter(application_id=application.id).using_db(conn)
-        shas = await attached.values_list("blob_id", flat=True)
-        await attached.delete()
-        deleted = (
-            await Application.filter(id=application.id, version=if_match).using_db(conn).delete()
-        )
-        if not deleted:
-            raise Conflict(f"version {if_match} is not the current version")
+    await check_may_change(kernel, actor, application)
+    attached = Attachment.filter(application_id=application.id)
+    shas = await attached.values_list("blob_id", flat=True)
+    if application.submitted_at is None:
+        async with in_transaction() as conn:
+            await attached.using_db(conn).delete()
+            deleted = (
+                await Application.filter(id=application.id, version=if_match)
+                .using_db(conn)
+                .delete()
+            )
+            if not deleted:
+                raise Conflict(f"version {if_match} is not the current version")
+        await blobs.release(shas)
+        return None
+    owner = await Account.get(id=application.owner_id)
+    kept = await with_server_fields(
+        kernel, application.process, application.workflow, Actor(owner), {}
+    )
+
+    async def detach(conn: BaseDBAsyncClient) -> None:
+        await Attachment.filter(application_id=application.id).using_db(conn).delete()
+
+    await _bump(application, if_match, actor, action="delete_material", data=kept, within=detach)
     await blobs.release(shas)
+    return application
 
 
 async def change_attachments(
@@ -279,6 +295,30 @@ async def evaluate(
     document and the transition's declared ``input``.
     """
     process, wf = _workflow(kernel, application)
+    context = await built_context(kernel, actor, application, transition, input)
+    try:
+        return kernel.validate(
+            process.name,
+            application.data,
+            workflow=wf.name,
+            matter=application.matter,
+            transition=transition.name,
+            context=context,
+        )
+    except FactError as exc:
+        raise Unprocessable(str(exc)) from None
+
+
+async def built_context(
+    kernel: Kernel,
+    actor: Actor,
+    application: Application,
+    transition: Transition,
+    input: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The whole context of a step: the kernel's generic one, the transition's declared
+    ``input``, and what the owning plugin builds (``govflow_context``) over them."""
+    process, _ = _workflow(kernel, application)
     context = await server_context(actor, application, transition, process.context)
     context["input"] = dict(input or {})
     for text_id, agreed in context["agreements"].items():
@@ -293,17 +333,7 @@ async def evaluate(
     )
     for result in built:
         context.update(await await_me_maybe(result) or {})
-    try:
-        return kernel.validate(
-            process.name,
-            application.data,
-            workflow=wf.name,
-            matter=application.matter,
-            transition=transition.name,
-            context=context,
-        )
-    except FactError as exc:
-        raise Unprocessable(str(exc)) from None
+    return context
 
 
 async def server_context(

@@ -8,6 +8,7 @@ template (``.ci/run`` does this). Without it, PostgreSQL-only tests are skipped,
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import shutil
 import uuid
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kernel import clock
 from kernel.config import PROJECT_ROOT, Config
 from kernel.core import Kernel
 from kernel.db import database
@@ -96,3 +98,20 @@ def config(rules_dir: Path, tmp_path: Path, database_url: str) -> Config:
         database_url=database_url,
         outbox_worker=False,
     )
+
+
+@pytest.fixture
+def stopped_clock(monkeypatch: pytest.MonkeyPatch):
+    """The service's clock, stopped: ``at = stopped_clock(start)`` sets it to ``start``, and
+    ``at(minutes=5)`` to five minutes after it (returning the moment)."""
+
+    def stop(start: dt.datetime):
+        def move(**delta: float) -> dt.datetime:
+            moved = start + dt.timedelta(**delta)
+            monkeypatch.setattr(clock, "now", lambda: moved)
+            return moved
+
+        move()
+        return move
+
+    return stop

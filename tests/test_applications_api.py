@@ -322,3 +322,20 @@ async def test_racing_saves_each_answer_their_own_write_and_its_version(client):
         assert body["data"]["change_items"][0]["new"] == mine
         assert etag == f'"{body["version"]}"'
     assert sorted(int(etag.strip('"')) for _, etag, _ in wins) == list(range(2, len(wins) + 2))
+
+
+@pytest.mark.parametrize("bad", ["东大街\u00001号", "东大街\ud8001号"])
+async def test_text_no_database_can_store_is_a_400_naming_the_field(client, bad):
+    """PostgreSQL refuses NUL in text; a lone surrogate is not UTF-8: refused on any database."""
+    unit = await qr_login("unit-a")
+    draft = await (await create_draft(client, unit, DOCUMENT)).json()
+    changed = {**DOCUMENT, "change_items": [{"item": "address", "old": bad, "new": "西大街2号"}]}
+    url = f"/api/applications/{draft['id']}"
+    saved = await client.put(url, json={"data": changed}, headers={**unit, "If-Match": '"1"'})
+    assert saved.status == 400
+    problem = await saved.json()
+    assert problem["violations"][0]["fields"] == ["/data/change_items/0/old"]
+    assert problem["violations"][0]["rule"] == "request.text"
+    assert "空字符" in problem["violations"][0]["message"]["zh"]
+    stored = await (await client.get(url, headers=unit)).json()
+    assert stored["version"] == 1

@@ -36,16 +36,9 @@ def config(config):
 
 
 @pytest.fixture
-def at(monkeypatch):
+def at(stopped_clock):
     """Stop the service's clock: ``at(minutes=5)`` is five minutes after ``START``."""
-
-    def move(**delta) -> dt.datetime:
-        moved = START + dt.timedelta(**delta)
-        monkeypatch.setattr(clock, "now", lambda: moved)
-        return moved
-
-    move()
-    return move
+    return stopped_clock(START)
 
 
 @pytest.fixture

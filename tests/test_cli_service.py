@@ -134,10 +134,10 @@ async def _race(base: str) -> None:
                 pass
             assert time.monotonic() < deadline, "the workers did not start"
             await asyncio.sleep(0.3)
-        login = {"username": "unit-demo", "password": PASSWORD}
+        login = {"username": "gov-demo", "password": PASSWORD}
         async with http.post("/api/auth/login", json=login) as response:
             unit = {"Authorization": f"Bearer {(await response.json())['token']}"}
-        body = {"process": "codeassign", "matter": "change", "data": {}}
+        body = {"process": "websites", "matter": "new_site", "data": {}}
         async with http.post("/api/applications", json=body, headers=unit) as response:
             draft = await response.json()
 

@@ -170,3 +170,59 @@ def test_the_rule_file_schema_is_valid_json_schema():
 
     Draft202012Validator.check_schema(ruleset_schema())
     assert json.dumps(ruleset_schema())
+
+
+PARAM_RULE = """
+title: {zh: 测试, en: Test}
+rules:
+  - id: t.a.size
+    kind: violation
+    params: {max_bytes: 1048576, formats: [jpg, png]}
+    message: {zh: "不超过{max_bytes}字节", en: "at most {max_bytes} bytes"}
+    when:
+      fact: file
+      where:
+        - any:
+          - {field: size, gt: %s}
+          - {field: format, not_in: %s}
+"""
+
+
+def fired(ruleset, facts) -> set[str]:
+    engine = Engine()
+    try:
+        projected = project(ruleset, facts)
+        fired = engine.load(ruleset).evaluate(projected)
+        assert fired == reference.fired(ruleset, projected)
+        return fired
+    finally:
+        engine.close()
+
+
+def test_a_condition_tests_the_rules_param_and_follows_its_edit():
+    ruleset = compile_yaml(PARAM_RULE % ("{param: max_bytes}", "{param: formats}"))
+    big = [{"kind": "file", "size": 1048577, "format": "jpg"}]
+    assert fired(ruleset, big) == {"t.a.size"}
+    assert fired(ruleset, [{"kind": "file", "size": 100, "format": "png"}]) == set()
+    assert fired(ruleset, [{"kind": "file", "size": 100, "format": "gif"}]) == {"t.a.size"}
+
+    edited = compile_yaml(
+        PARAM_RULE.replace("max_bytes: 1048576", "max_bytes: 2097152")
+        % ("{param: max_bytes}", "{param: formats}")
+    )
+    assert fired(edited, big) == set(), "the officer's edit of the param moved the limit"
+
+
+def test_a_literal_beside_an_equal_param_and_unknown_or_misfit_params_are_refused():
+    assert problems_of(PARAM_RULE % ("1048576", "{param: formats}")) == [(12, "param-not-tested")]
+    assert problems_of(PARAM_RULE % ("{param: max_bytes}", "[jpg, png]")) == [
+        (13, "param-not-tested")
+    ]
+    assert problems_of(PARAM_RULE % ("{param: limit}", "{param: formats}")) == [
+        (12, "unknown-param")
+    ]
+    assert problems_of(PARAM_RULE % ("{param: formats}", "{param: formats}")) == [
+        (12, "param-type")
+    ]
+    # A literal that differs from every param is an ordinary test.
+    assert compile_yaml(PARAM_RULE % ("5242880", "{param: formats}")).rules

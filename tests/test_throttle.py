@@ -21,16 +21,9 @@ START = dt.datetime(2026, 12, 2, 10, 0, 20, tzinfo=clock.CHINA)
 
 
 @pytest.fixture
-def at(monkeypatch):
+def at(stopped_clock):
     """Stop the service's clock: ``at(seconds=40)`` is 40 s after ``START``."""
-
-    def move(**delta) -> dt.datetime:
-        moved = START + dt.timedelta(**delta)
-        monkeypatch.setattr(clock, "now", lambda: moved)
-        return moved
-
-    move()
-    return move
+    return stopped_clock(START)
 
 
 async def attempts(key: str, n: int, limit: int, window: dt.timedelta = MINUTE) -> list:

@@ -10,8 +10,9 @@ from tortoise.transactions import in_transaction
 
 from .. import access, agreements, auth, captcha, workflow
 from ..attachments import BlobStore
+from ..contract import Lookup
 from ..core import Kernel, UnknownName
-from ..db.models import APPLICANT_KINDS, Account, Application, AuditRecord
+from ..db.models import APPLICANT_KINDS, Account, Application
 from ..errors import ApiError, Conflict, Unauthorized, check_against, field_error
 from ..idempotency import fingerprint, once
 from ..keys import JOBS_WAKE, KERNEL
@@ -232,8 +233,14 @@ async def delete_material(request: web.Request) -> web.Response:
     actor = actor_of(request)
     application = await readable(request, actor.account, application_id(request))
     blobs = BlobStore.of(request.app[KERNEL].config)
-    await workflow.delete_material(actor, application, if_match(request), blobs=blobs)
-    return web.Response(status=204)
+    kernel = request.app[KERNEL]
+    kept = await workflow.delete_material(
+        kernel, actor, application, if_match(request), blobs=blobs
+    )
+    if kept is None:  # a draft never submitted: gone
+        return web.Response(status=204)
+    body = await represent(kernel, kept, actor.account)
+    return json_response(body, headers=etag(kept.version))
 
 
 @routes.post("/api/applications/{id}/transitions/{name}")
@@ -362,26 +369,5 @@ async def validate_stored(request: web.Request) -> web.Response:
 async def history(request: web.Request) -> web.Response:
     account = auth.current_account(request)
     application = await readable(request, account, application_id(request))
-    records = (
-        await AuditRecord.filter(application_id=application.id)
-        .order_by("seq")
-        .prefetch_related("actor")
-    )
-    return json_response(
-        {
-            "items": [
-                {
-                    "seq": r.seq,
-                    "at": r.at.isoformat(),
-                    "action": r.action,
-                    "actor": r.actor.display_name,
-                    "transition": r.transition,
-                    "from": r.from_state,
-                    "to": r.to_state,
-                    "reply": r.reply,
-                    "decision": r.decision,
-                }
-                for r in records
-            ]
-        }
-    )
+    trail = await Lookup().trail(application.id, decisions=True)
+    return json_response({"items": trail})

@@ -45,7 +45,43 @@ async def json_object(request: web.Request) -> dict[str, Any]:
         ) from None
     if not isinstance(body, dict):
         raise field_error("/", "request.object", "请求体应为JSON对象", "The body must be an object")
+    if (where := _unstorable(body, "")) is not None:
+        raise field_error(
+            where or "/",
+            "request.text",
+            "文本中含有无法保存的字符（空字符或不成对的代理字符）",
+            "The text holds a character that cannot be stored (NUL or a lone surrogate)",
+        )
     return body
+
+
+def _unstorable(value: Any, pointer: str) -> str | None:
+    """Where a string (key or value) holds what no database text column takes: ``\\u0000``
+    (PostgreSQL refuses it in text and JSON) or half of a surrogate pair (not UTF-8)."""
+    if isinstance(value, str):
+        return pointer if not _storable(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+            if not _storable(key):
+                return here
+            if (found := _unstorable(item, here)) is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _unstorable(item, f"{pointer}/{index}")) is not None:
+                return found
+    return None
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def if_match(request: web.Request) -> int:

@@ -70,6 +70,10 @@ class _Context:
         self.types: dict[tuple[str, str], tuple[FieldType, int]] = {}
         self.refs: list[tuple[tuple[str, str], tuple[str, str], int]] = []
         self.kinds: set[str] = set()
+        #: The rule being compiled: its params, those a condition used, the literals it tests.
+        self.params: dict[str, Any] = {}
+        self.used_params: set[str] = set()
+        self.literals: list[tuple[Any, int]] = []
 
     def line(self, pointer: str) -> int:
         return self.located.line_of(pointer)
@@ -218,7 +222,9 @@ def _compile_rule(ctx: _Context, raw: dict[str, Any], pointer: str) -> Rule:
     dates = [_date(ctx, raw, key, pointer) for key in ("effective_from", "effective_until")]
     if all(dates) and dates[0] > dates[1]:
         ctx.problem(pointer, "dates", f"effective_from {start} is after effective_until {until}")
+    ctx.params, ctx.used_params, ctx.literals = raw.get("params", {}), set(), []
     alternatives = _alternatives(ctx, raw["when"], f"{pointer}/when")
+    _check_params(ctx, pointer)
     if len(alternatives) > MAX_ALTERNATIVES:
         ctx.problem(
             f"{pointer}/when",
@@ -294,6 +300,12 @@ def _test(ctx: _Context, kind: str, raw: dict[str, Any], pointer: str) -> Expr:
     field = raw["field"]
     op, value = next((k, v) for k, v in raw.items() if k != "field")
     line = ctx.line(pointer)
+    if isinstance(value, dict) and "param" in value:
+        value = _param(ctx, op, value["param"], f"{pointer}/{op}")
+        if value is None:
+            return Test(field, op, None, line)
+    elif not isinstance(value, dict):
+        ctx.literals.append((value, line))
     if field in RESERVED_FIELDS or field.split(".")[0] in RESERVED_FIELDS:
         ctx.problem(pointer, "reserved-field", f"'{field}' is reserved by the engine; rename it")
     if op == "equals" and isinstance(value, dict):
@@ -305,6 +317,51 @@ def _test(ctx: _Context, kind: str, raw: dict[str, Any], pointer: str) -> Expr:
         if problem:
             ctx.problem(pointer, "regex", f"pattern {value!r}: {problem}")
     return Test(field, op, value, line)
+
+
+#: What each operator compares with, for a value taken from the rule's params.
+_PARAM_SHAPES: dict[str, tuple[tuple[type, ...], str]] = {
+    **dict.fromkeys(("equals", "not_equals"), ((str, int, float, bool), "a single value")),
+    **dict.fromkeys(("in", "not_in"), ((list,), "a list")),
+    **dict.fromkeys(("lt", "lte", "gt", "gte"), ((int, float, str), "a number or a date")),
+    "matches": ((str,), "a pattern"),
+}
+
+
+def _param(ctx: _Context, op: str, name: str, pointer: str) -> Any:
+    """``{param: max_bytes}``: the value the rule's ``params`` give, checked like a literal."""
+    if name not in ctx.params:
+        known = ", ".join(sorted(ctx.params)) or "none"
+        ctx.problem(pointer, "unknown-param", f"the rule has no param '{name}' (it has: {known})")
+        return None
+    value = ctx.params[name]
+    types, shape = _PARAM_SHAPES[op]
+    if not isinstance(value, types) or (isinstance(value, list) and not value):
+        ctx.problem(pointer, "param-type", f"'{op}' needs {shape}; param '{name}' is {value!r}")
+        return None
+    ctx.used_params.add(name)
+    return value
+
+
+def _check_params(ctx: _Context, pointer: str) -> None:
+    """A param that no condition uses while a literal there equals it: the policy officer who
+    edits the param would change the message only, not the test."""
+    for name, value in ctx.params.items():
+        if name in ctx.used_params:
+            continue
+        for literal, line in ctx.literals:
+            if literal == value and type(literal) is type(value):
+                ctx.problems.append(
+                    Problem(
+                        ctx.path,
+                        line,
+                        "param-not-tested",
+                        f"this condition tests the literal {literal!r}, which is param "
+                        f"'{name}' of the rule: write {{param: {name}}} so that editing the "
+                        f"param changes the test, not only the message",
+                    )
+                )
+                break
 
 
 def _type_of(ctx: _Context, op: str, value: Any, pointer: str) -> FieldType:

@@ -108,7 +108,8 @@ def verification_code(document: Mapping[str, Any], context: Mapping[str, Any]) -
     fact: Fact = {"kind": "verification_code", "sent": True, "correct": code.get("correct")}
     sent_at = instant(code.get("sent_at"))
     if sent_at:
-        fact["age_seconds"] = int((now() - sent_at).total_seconds())
+        # Whole seconds, in minutes: what the rule's param (valid_minutes) is written in.
+        fact["age_minutes"] = int((now() - sent_at).total_seconds()) / 60
     return [fact]
 
 
