@@ -80,15 +80,15 @@ async def test_a_captcha_is_a_small_png_and_the_answer_is_not_in_the_response(cl
     assert ANSWER not in (await response.text()).upper()
     png = png_of(issued)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
-    assert struct.unpack(">II", png[16:24]) == (160, 60)
+    assert struct.unpack(">II", png[16:24]) == (200, 70)
     assert len(png) < 20_000
     try:
         from PIL import Image
-    except ImportError:  # the IHDR above already says PNG, 160×60
+    except ImportError:  # the IHDR above already says PNG, 200×70
         return
     with Image.open(io.BytesIO(png)) as image:
         image.verify()
-        assert image.format == "PNG" and image.size == (160, 60)
+        assert image.format == "PNG" and image.size == (200, 70)
 
 
 async def test_only_a_hash_of_the_answer_is_stored(client, config):

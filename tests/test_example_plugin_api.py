@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import sys
 
 import pytest
@@ -27,10 +28,16 @@ PERMIT = {"plate": "京A12345", "vehicle_type": "new_energy", "zone": "110105-01
 
 
 @pytest.fixture
-async def client(aiohttp_client, config, site, monkeypatch):
+def adapters() -> str:
+    """``GOVFLOW_ADAPTERS``: the defaults (the local zone list)."""
+    return ""
+
+
+@pytest.fixture
+async def client(aiohttp_client, config, site, monkeypatch, adapters):
     install_dist(site, "govflow_example", "parking = govflow_example")
     monkeypatch.syspath_prepend(str(EXAMPLE))
-    app = create_app(dataclasses.replace(config, jobs=False))
+    app = create_app(dataclasses.replace(config, jobs=False, adapters=adapters))
     client = await aiohttp_client(app)  # the start migrates the plugin's table too
     await make_account("resident", "natural_person", ["resident"], region="110105")
     await make_account("officer", "reviewer", ["officer"], scopes=[{"process": "parking"}])
@@ -204,3 +211,21 @@ async def test_the_daily_job_expires_a_permit_as_the_system_actor(client, monkey
         headers={**officer, "If-Match": f'"{body["application"]["version"]}"'},
     )
     assert refused.status == 403
+
+
+async def test_healthz_names_the_adapter_in_use(client):
+    assert (await (await client.get("/healthz")).json())["adapters"] == {"parking_zones": "local"}
+
+
+@pytest.mark.parametrize("adapters", ["parking_zones=file"])
+async def test_the_operator_chooses_the_zone_register_export(client, config, adapters):
+    """``GOVFLOW_ADAPTERS=parking_zones=file``: the names come from the city's export."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    export = {"110105-01": "朝阳区左家庄街道（市登记册）"}
+    (config.data_dir / "parking-zones.json").write_text(json.dumps(export), "utf-8")
+    assert (await (await client.get("/healthz")).json())["adapters"] == {"parking_zones": "file"}
+    resident, officer = await login(client, "resident"), await login(client, "officer")
+    permit = await submitted_permit(client, resident)
+    assert (await grant(client, officer, permit)).status == 200
+    [entry] = await (await client.get("/api/parking/board")).json()
+    assert entry["zone_name"] == "朝阳区左家庄街道（市登记册）"

@@ -46,6 +46,8 @@ async def healthz(request: web.Request) -> web.Response:
             "rulesets": len(kernel.rules.names()),
             "last_reload": last.isoformat() if last else None,
             "reload_errors": errors,
+            # Which implementation each outside service uses (``local`` ones stand in).
+            "adapters": kernel.adapter_choices,
         },
         status=200 if database else 503,
     )
