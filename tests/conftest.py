@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import os
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
@@ -115,3 +117,33 @@ def stopped_clock(monkeypatch: pytest.MonkeyPatch):
         return move
 
     return stop
+
+
+# -- the third-party example plugin, installed the way pip leaves it -------------------------------
+
+EXAMPLE = Path(__file__).parent / "example_plugin"
+
+
+def install_dist(site: Path, name: str, entry_point: str) -> None:
+    """What ``pip install`` leaves behind, as importlib.metadata reads it."""
+    info = site / f"{name}-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(f"[govflow.plugins]\n{entry_point}\n")
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    return site
+
+
+@pytest.fixture
+def with_example(site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    install_dist(site, "govflow_example", "parking = govflow_example")
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    yield site
+    sys.modules.pop("govflow_example", None)

@@ -74,12 +74,12 @@ def test_migrate_twice_keeps_the_data(env, capsys):
     assert asyncio.run(_count(env["GOVFLOW_DATABASE_URL"])) == before
 
 
-def test_the_models_and_the_migrations_agree(database_url):
-    """A model changed without its migration would fail here: run `tortoise makemigrations`."""
+def _pending_migrations(database_url: str, apps: set[str]) -> list:
     from tortoise.migrations.autodetector import MigrationAutodetector
 
     async def pending() -> list:
         config = database.tortoise_config(database_url)
+        assert set(config["apps"]) == apps
         await Tortoise.init(config=config)
         try:
             detector = MigrationAutodetector(Tortoise.apps, config["apps"])
@@ -87,7 +87,21 @@ def test_the_models_and_the_migrations_agree(database_url):
         finally:
             await database.close()
 
-    assert [w.name for w in asyncio.run(pending())] == []
+    return [w.name for w in asyncio.run(pending())]
+
+
+def test_the_models_and_the_migrations_agree(database_url):
+    """A model changed without its migration would fail here: run `tortoise makemigrations`.
+    The kernel's tables and each installed plugin's (codeassign's unit register)."""
+    assert _pending_migrations(database_url, {"govflow", "codeassign"}) == []
+
+
+def test_a_third_party_plugins_models_and_migrations_agree(database_url, with_example):
+    database.installed_models.cache_clear()  # the installed plugins are read once a process
+    try:
+        assert _pending_migrations(database_url, {"govflow", "codeassign", "parking"}) == []
+    finally:
+        database.installed_models.cache_clear()
 
 
 def test_several_workers_need_postgresql(tmp_path, monkeypatch, capsys):

@@ -21,8 +21,8 @@ from kernel.db.models import Application, AuditRecord
 from kernel.jobs import JobRunner, jobs_of
 from kernel.keys import KERNEL
 
+from .conftest import EXAMPLE, install_dist
 from .factories import login, make_account
-from .test_plugins import EXAMPLE, install_dist
 
 PERMIT = {"plate": "京A12345", "vehicle_type": "new_energy", "zone": "110105-01"}
 
@@ -45,17 +45,6 @@ async def client(aiohttp_client, config, site, monkeypatch, adapters):
     sys.modules.pop("govflow_example", None)
     for name in [m for m in sys.modules if m.startswith("govflow_example.")]:
         sys.modules.pop(name)
-
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    import importlib
-
-    site = tmp_path / "site-packages"
-    site.mkdir()
-    monkeypatch.syspath_prepend(str(site))
-    importlib.invalidate_caches()
-    return site
 
 
 async def submitted_permit(client, resident, data=PERMIT) -> dict:

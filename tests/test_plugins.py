@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -15,33 +13,9 @@ from kernel.config import Config
 from kernel.core import Kernel
 from kernel.plugins import PluginError, make_plugin_manager
 
-EXAMPLE = Path(__file__).parent / "example_plugin"
+from .conftest import install_dist
+
 BUILT_IN = {"codeassign", "foreignwork", "engineers", "websites"}
-
-
-def install_dist(site: Path, name: str, entry_point: str) -> None:
-    """What ``pip install`` leaves behind, as importlib.metadata reads it."""
-    info = site / f"{name}-0.1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text(f"[govflow.plugins]\n{entry_point}\n")
-
-
-@pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    site = tmp_path / "site-packages"
-    site.mkdir()
-    monkeypatch.syspath_prepend(str(site))
-    importlib.invalidate_caches()
-    return site
-
-
-@pytest.fixture
-def with_example(site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    install_dist(site, "govflow_example", "parking = govflow_example")
-    monkeypatch.syspath_prepend(str(EXAMPLE))
-    yield site
-    sys.modules.pop("govflow_example", None)
 
 
 def test_the_four_built_in_processes_are_loaded_through_entry_points():
