@@ -93,6 +93,13 @@ class Conflict(ApiError):
     )
 
 
+class WrongState(Conflict):
+    """Not a lost race: the step does not start from the state the subject is in."""
+
+    code = "wrong-state"
+    title = Text("申请当前所处状态不能进行此操作", "This step cannot be taken in the current state")
+
+
 class PreconditionRequired(ApiError):
     status, code, title = (
         428,
@@ -138,7 +145,10 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if exc.status < 400:
             raise
         zh = _HTTP_TITLES_ZH.get(exc.status, exc.reason)
-        return problem(exc.status, f"http-{exc.status}", zh, exc.reason)
+        response = problem(exc.status, f"http-{exc.status}", zh, exc.reason)
+        if isinstance(exc, web.HTTPMethodNotAllowed):  # RFC 9110: a 405 says what is allowed
+            response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
+        return response
     except Exception:
         # A bug or a crash half-way: a transaction it interrupted is rolled back already; the
         # client learns only that, in both languages, and the log holds the traceback (with the

@@ -20,7 +20,15 @@ from . import access, clock, contract
 from .core import Kernel, UnknownName
 from .db.models import APPLICANT_KINDS, Account, Agreement, Application, Attachment, AuditRecord
 from .decision import Decision, Outcome
-from .errors import Conflict, Forbidden, NotFound, Unprocessable, check_against, field_error
+from .errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unprocessable,
+    WrongState,
+    check_against,
+    field_error,
+)
 from .notify.outbox import transition_messages
 from .plugins import await_me_maybe
 from .process import Process, Transition, Workflow
@@ -403,7 +411,7 @@ async def transition(
         raise NotFound(f"workflow '{wf.name}' has no transition '{name}'")
     await access.check_may_act(actor.account, application, step)
     if application.state not in step.source:
-        raise Conflict(
+        raise WrongState(
             f"'{name}' starts from {', '.join(step.source)}; the application is "
             f"{application.state} ({wf.state(application.state).title.zh})"
         )

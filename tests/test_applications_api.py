@@ -339,3 +339,25 @@ async def test_text_no_database_can_store_is_a_400_naming_the_field(client, bad)
     assert "空字符" in problem["violations"][0]["message"]["zh"]
     stored = await (await client.get(url, headers=unit)).json()
     assert stored["version"] == 1
+
+
+async def test_a_step_from_the_wrong_state_says_so_not_that_someone_else_changed_it(client):
+    unit = await qr_login("unit-a")
+    draft = await (await create_draft(client, unit, DOCUMENT)).json()
+    reviewer = await login(client, "reviewer-bj")
+    response = await client.post(
+        f"/api/applications/{draft['id']}/transitions/accept",
+        headers={**reviewer, "If-Match": '"1"'},
+    )
+    assert response.status == 409
+    problem = await response.json()
+    assert problem["type"].endswith("/wrong-state")
+    assert problem["title_zh"] == "申请当前所处状态不能进行此操作"
+    assert "未提交" in problem["detail"]
+
+
+async def test_a_method_not_allowed_names_the_allowed_ones(client):
+    response = await client.patch("/api/applications")
+    assert response.status == 405
+    assert response.content_type == "application/problem+json"
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
