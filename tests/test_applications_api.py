@@ -67,11 +67,11 @@ async def test_a_unit_submits_and_a_reviewer_accepts(client):
     history = await (
         await client.get(f"/api/applications/{draft['id']}/history", headers=unit)
     ).json()
-    assert [(h["seq"], h["action"], h["to"]) for h in history["items"]] == [
-        (1, "create", "draft"),
-        (2, "save", "draft"),
-        (3, "transition", "awaiting_acceptance"),
-        (4, "transition", "awaiting_review"),
+    assert [(h["seq"], h["action"], h["from"], h["to"]) for h in history["items"]] == [
+        (1, "create", None, "draft"),
+        (2, "save", "draft", "draft"),
+        (3, "transition", "draft", "awaiting_acceptance"),
+        (4, "transition", "awaiting_acceptance", "awaiting_review"),
     ]
     assert history["items"][3]["reply"] == "材料齐全，予以受理"
     assert history["items"][2]["decision"]["rulesets"][0]["name"] == "codeassign.submit"
