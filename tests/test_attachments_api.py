@@ -199,14 +199,16 @@ async def test_a_pdf_named_photo_jpg_is_refused_as_a_pdf(client, blobs):
     assert await Blob.all().count() == 0 and await version_of(profile["id"]) == 1
 
 
-async def test_a_png_is_an_accepted_appeal_scan_but_not_a_profile_scan(kernel):
-    """FW-04 takes jpg, png or jpeg; FW-11 only jpg: the same type name, per workflow."""
-    foreignwork = kernel.process("foreignwork")
-    assert "image/png" in foreignwork.attachment_types("password_appeal")["id_front"].content_types
-    assert foreignwork.attachment_types("person_profile")["id_front"].content_types == (
-        "image/jpeg",
-    )
-    assert foreignwork.attachment_types("person_profile")["id_front"].max_bytes == 1048576
+async def test_a_png_is_refused_as_a_profile_id_scan_which_takes_only_jpg(client, blobs):
+    """FW-11: the profile's ID scans are jpg only (FW-04's appeal also takes png)."""
+    person = await login(client, "person")
+    profile = await draft(client, person, "foreignwork", workflow="person_profile", data={})
+    refused = await upload(client, person, profile["id"], "id_front", png(), version=1)
+    assert refused.status == 422
+    [violation] = (await refused.json())["violations"]
+    assert violation["rule"] == "attachment.type" and violation["params"]["found"] == "image/png"
+    assert "jpg" in violation["message"]["zh"] and "png" in violation["message"]["zh"]
+    assert stored_files(blobs) == [] and await version_of(profile["id"]) == 1
 
 
 async def test_an_oversize_file_is_refused_and_nothing_is_stored(client, blobs):
