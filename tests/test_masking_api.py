@@ -46,3 +46,26 @@ async def test_a_listed_profile_masks_the_id_number_and_the_owner_reads_it_in_fu
     opened = await (await client.get(f"/api/applications/{draft['id']}", headers=person)).json()
     assert opened["data"]["id_number"] == ID_NUMBER
     assert opened["data"]["mobile"] == "13912345678"
+
+
+async def test_permit_numbers_and_numbers_inside_lists_are_masked_too(client):
+    """A Hong Kong/Macao permit (``H12345678``) and the mobiles of a list of contacts."""
+    person = await login(client, "person")
+    data = {
+        **PROFILE,
+        "id_type": "exit_entry_permit_hk_macao",
+        "id_number": "H12345678",
+        "contacts": [{"name": "李四", "mobile": "13700137000"}, "13600136000"],
+    }
+    created = await client.post(
+        "/api/applications",
+        json={"process": "foreignwork", "workflow": "person_profile", "data": data},
+        headers=person,
+    )
+    assert created.status == 201, await created.text()
+    [item] = (await (await client.get("/api/applications", headers=person)).json())["items"]
+    assert item["data"]["id_number"] == "H******78"
+    assert item["data"]["contacts"] == [{"name": "李四", "mobile": "137****7000"}, "136****6000"]
+    draft = await created.json()
+    opened = await (await client.get(f"/api/applications/{draft['id']}", headers=person)).json()
+    assert opened["data"] == data
