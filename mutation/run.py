@@ -50,7 +50,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/test_applications_api.py",
         "tests/test_attachments_api.py",
     ),
-    "kernel/idempotency.py": ("tests/test_applications_api.py",),
+    "kernel/idempotency.py": ("tests/test_idempotency_api.py", "tests/test_applications_api.py"),
     "kernel/attachments.py": ("tests/test_attachments_api.py",),
     "kernel/workflow.py": (
         "tests/test_applications_api.py",
