@@ -28,6 +28,8 @@ async def test_two_applicants_may_use_the_same_key_and_each_gets_its_own_draft(c
     again = await create_draft(client, {**b, **key}, data={"handler": "李四"})
     assert (await again.json())["id"] == theirs["id"]
     assert again.headers["Idempotent-Replayed"] == "true"
+    without_key = await create_draft(client, b)
+    assert without_key.status == 201 and "Idempotent-Replayed" not in without_key.headers
 
 
 async def test_a_key_reused_for_another_request_is_refused_naming_the_header(client):
