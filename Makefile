@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: install serve test lint format fuzz-valgrind bench clean
+.PHONY: install serve test lint format fuzz-valgrind bench mutation clean
 
 $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
@@ -54,6 +54,19 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m benchmarks.run
+
+# mutmut over the kernel's critical modules, each on its own tests within a time budget (about
+# 5 minutes a module, 35 in all): mutation/results.json and the tables of docs/mutation.md.
+# One module: `make mutation MODULES=kernel/access.py`; MUTATION_BUDGET=seconds per module.
+MUTATION_STAMP := $(VENV)/.mutation-$(shell sha256sum pyproject.toml | cut -c1-12)
+MUTATION_BUDGET ?= 300
+$(MUTATION_STAMP): $(STAMP)
+	rm -f $(VENV)/.mutation-*
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,mutation]'
+	touch $@
+
+mutation: $(MUTATION_STAMP)
+	$(BIN)/python -m mutation.run --budget $(MUTATION_BUDGET) $(MODULES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -169,6 +169,8 @@ def _rules_test(args: argparse.Namespace) -> int:
             print(f"ok   {result.case.source}: {result.case.name}")
     for rule in tested.unexercised:
         print(f"note: no case shows rule {rule} holding")
+    for rule in tested.without_near_miss:
+        print(f"note: no near-miss case for rule {rule} (see docs/rules.md)")
     passed = len(tested.results) - len(tested.failed)
     print(f"{passed} passed, {len(tested.failed)} failed")
     return 0 if tested.ok else 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 from email import policy
@@ -35,6 +36,7 @@ class Gateway:
         self.failures = failures
         self.calls: list[dict] = []
         self.delivered: list[dict] = []
+        self.arrived = asyncio.Event()  # set by each delivered message: wait on it, not a timer
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -47,4 +49,5 @@ class Gateway:
         if len(self.calls) <= self.failures:
             return web.json_response({"error": "busy"}, status=500)
         self.delivered.append(payload)
+        self.arrived.set()
         return web.json_response({"ok": True})

@@ -67,11 +67,11 @@ async def test_a_unit_submits_and_a_reviewer_accepts(client):
     history = await (
         await client.get(f"/api/applications/{draft['id']}/history", headers=unit)
     ).json()
-    assert [(h["seq"], h["action"], h["to"]) for h in history["items"]] == [
-        (1, "create", "draft"),
-        (2, "save", "draft"),
-        (3, "transition", "awaiting_acceptance"),
-        (4, "transition", "awaiting_review"),
+    assert [(h["seq"], h["action"], h["from"], h["to"]) for h in history["items"]] == [
+        (1, "create", None, "draft"),
+        (2, "save", "draft", "draft"),
+        (3, "transition", "draft", "awaiting_acceptance"),
+        (4, "transition", "awaiting_acceptance", "awaiting_review"),
     ]
     assert history["items"][3]["reply"] == "材料齐全，予以受理"
     assert history["items"][2]["decision"]["rulesets"][0]["name"] == "codeassign.submit"
@@ -158,9 +158,15 @@ async def test_reviewers_see_only_their_region_and_act_only_in_their_role(client
     unit = await qr_login("unit-a")
     draft = await (await create_draft(client, unit, data=DOCUMENT)).json()
     await agree_commitment(client, unit)
-    await client.post(
+    submitted = await client.post(
         f"/api/applications/{draft['id']}/transitions/submit", headers={**unit, "If-Match": '"1"'}
     )
+    assert submitted.status == 200, await submitted.text()
+    assert (await submitted.json())["application"]["state"] == "awaiting_acceptance"
+    beijing = await login(client, "reviewer-bj")  # the unit's region: it sees the application
+    assert (await client.get(f"/api/applications/{draft['id']}", headers=beijing)).status == 200
+    listed = (await (await client.get("/api/applications", headers=beijing)).json())["items"]
+    assert [a["id"] for a in listed] == [draft["id"]]
     shanghai = await login(client, "reviewer-sh")
     assert (await client.get(f"/api/applications/{draft['id']}", headers=shanghai)).status == 404
     assert (await (await client.get("/api/applications", headers=shanghai)).json())["items"] == []

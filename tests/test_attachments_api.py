@@ -199,14 +199,16 @@ async def test_a_pdf_named_photo_jpg_is_refused_as_a_pdf(client, blobs):
     assert await Blob.all().count() == 0 and await version_of(profile["id"]) == 1
 
 
-async def test_a_png_is_an_accepted_appeal_scan_but_not_a_profile_scan(kernel):
-    """FW-04 takes jpg, png or jpeg; FW-11 only jpg: the same type name, per workflow."""
-    foreignwork = kernel.process("foreignwork")
-    assert "image/png" in foreignwork.attachment_types("password_appeal")["id_front"].content_types
-    assert foreignwork.attachment_types("person_profile")["id_front"].content_types == (
-        "image/jpeg",
-    )
-    assert foreignwork.attachment_types("person_profile")["id_front"].max_bytes == 1048576
+async def test_a_png_is_refused_as_a_profile_id_scan_which_takes_only_jpg(client, blobs):
+    """FW-11: the profile's ID scans are jpg only (FW-04's appeal also takes png)."""
+    person = await login(client, "person")
+    profile = await draft(client, person, "foreignwork", workflow="person_profile", data={})
+    refused = await upload(client, person, profile["id"], "id_front", png(), version=1)
+    assert refused.status == 422
+    [violation] = (await refused.json())["violations"]
+    assert violation["rule"] == "attachment.type" and violation["params"]["found"] == "image/png"
+    assert "jpg" in violation["message"]["zh"] and "png" in violation["message"]["zh"]
+    assert stored_files(blobs) == [] and await version_of(profile["id"]) == 1
 
 
 async def test_an_oversize_file_is_refused_and_nothing_is_stored(client, blobs):
@@ -575,3 +577,63 @@ async def test_an_upload_stops_being_read_as_soon_as_it_is_too_large(tmp_path, k
     assert refused.value.violations[0].rule == "attachment.size"
     assert scan.read <= kind.max_bytes + 65536
     assert stored_files(store.root) == []
+
+
+def photo(width: int = 160, height: int = 120) -> bytes:
+    """A real JPEG photo of noise, far larger than the 8 KiB the type is judged on."""
+    import io
+    import random
+
+    from PIL import Image
+
+    noise = random.Random(7).randbytes(width * height * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (width, height), noise).save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+async def test_a_large_pdf_named_photo_jpg_is_refused_like_a_small_one(client, blobs):
+    """The type is judged on the leading bytes however long the file: a scan of many pages
+    sent as the ID photo is refused, not stored because its head arrived in a full chunk."""
+    person = await login(client, "person")
+    profile = await draft(client, person, "foreignwork", workflow="person_profile", data={})
+    pages = b"".join(f"{n} 0 obj\n<< /Page {n} >>\nstream\n".encode() for n in range(2, 4000))
+    large_pdf = PDF[:-6] + pages + b"%%EOF\n"
+    assert 64 * 1024 < len(large_pdf) < 1024 * 1024  # over the 8 KiB head, under the 1 MB limit
+    response = await upload(
+        client,
+        person,
+        profile["id"],
+        "id_front",
+        large_pdf,
+        version=1,
+        filename="photo.jpg",
+        content_type="image/jpeg",
+    )
+    assert response.status == 422, await response.text()
+    [violation] = (await response.json())["violations"]
+    assert violation["rule"] == "attachment.type"
+    assert violation["params"]["found"] == "application/pdf"
+    assert stored_files(blobs) == []
+    assert await Blob.all().count() == 0 and await version_of(profile["id"]) == 1
+
+
+async def test_a_large_jpeg_photo_is_accepted_as_a_jpeg(client):
+    person = await login(client, "person")
+    profile = await draft(client, person, "foreignwork", workflow="person_profile", data={})
+    content = photo()
+    assert len(content) > 8192
+    response = await upload(
+        client,
+        person,
+        profile["id"],
+        "id_front",
+        content,
+        version=1,
+        filename="photo.jpg",
+        content_type="application/octet-stream",  # what the browser claims does not count
+    )
+    assert response.status == 201, await response.text()
+    body = await response.json()
+    assert (body["content_type"], body["size"]) == ("image/jpeg", len(content))
+    assert await (await client.get(body["url"], headers=person)).read() == content

@@ -57,11 +57,27 @@ def test_demo_loads_every_process_once_and_its_accounts_log_in(env, capsys):
     assert {"unit", "natural_person", "legal_person", "reviewer"} <= asyncio.run(kinds())
 
 
+async def _me(token: str) -> tuple[int, dict]:
+    """``GET /api/auth/me`` with ``token``, on a service over the environment's database."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from kernel.app import create_app
+    from kernel.config import Config
+
+    config = Config.from_env()
+    async with TestClient(TestServer(create_app(config))) as client:
+        response = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+        return response.status, await response.json()
+
+
 def test_token_issues_a_session_for_an_existing_account_only(env, capsys):
     main(["demo"])
     capsys.readouterr()
     assert main(["token", "registry-demo"]) == 0
-    assert len(capsys.readouterr().out.strip()) >= 40
+    token = capsys.readouterr().out.strip()
+    status, me = asyncio.run(_me(token))
+    assert status == 200 and me["username"] == "registry-demo", me
+    assert asyncio.run(_me(token[:-1] + ("A" if token[-1] != "A" else "B")))[0] == 401
     assert main(["token", "nobody"]) == 1
     assert "nobody" in capsys.readouterr().err
 

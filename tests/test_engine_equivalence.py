@@ -172,6 +172,85 @@ NONE_JOIN_BESIDE_ANY = _one_rule(
 )
 
 
+# Once survived a mutation that checked only the first disjunct of a negated join: the unit
+# passes the join and the second alternative only, so "no such unit" is false.
+NONE_JOIN_SECOND_DISJUNCT = _one_rule(
+    {
+        "all": [
+            {"fact": "app", "as": "p0"},
+            {
+                "none": {
+                    "fact": "unit",
+                    "where": [
+                        {"any": [{"field": "n", "lte": 1}, {"field": "s2", "exists": True}]},
+                        {"field": "n", "equals": {"ref": "p0.n"}},
+                    ],
+                }
+            },
+        ]
+    }
+)
+
+
+CLOSE_VALUES = {"s": ["x", "y"], "s2": ["x", ""], "n": [0, 1, 10]}
+
+
+@st.composite
+def close_test(draw):
+    """A test on the few values ``close_fact`` takes, so that facts often pass it."""
+    field = draw(st.sampled_from([*sorted(CLOSE_VALUES), "b"]))
+    op = draw(st.sampled_from(["equals", "not_equals", "exists", "absent"]))
+    if op in ("exists", "absent"):
+        return {"field": field, op: True}
+    value = draw(st.booleans() if field == "b" else st.sampled_from(CLOSE_VALUES[field]))
+    return {"field": field, op: value}
+
+
+@st.composite
+def negated_join(draw):
+    """A rule whose ``none:`` joins an earlier fact and holds an ``any`` of several
+    alternatives, maybe beside other tests: the engine writes it as one ``$not`` per
+    disjunct, and each of them must count."""
+    field = draw(st.sampled_from(["s", "n"]))
+    alternative = st.one_of(close_test(), field_test())
+    where = [
+        {"any": draw(st.lists(alternative, min_size=2, max_size=4))},
+        {"field": field, "equals": {"ref": f"p0.{field}"}},
+    ]
+    where += draw(st.lists(tests, max_size=1))
+    joined = {"fact": draw(st.sampled_from(KINDS)), "where": draw(st.permutations(where))}
+    first = {"fact": draw(st.sampled_from(KINDS)), "as": "p0"}
+    parts = [first, {"none": joined}]
+    if draw(st.booleans()):
+        parts.append(draw(pattern(["p0"])))
+    return _one_rule({"all": parts})
+
+
+#: Facts that share their few values, so that joins meet often.
+close_fact = st.builds(
+    lambda kind, fields: {"kind": kind, **fields},
+    st.sampled_from(KINDS),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            **{name: st.sampled_from(values) for name, values in CLOSE_VALUES.items()},
+            "b": st.booleans(),
+        },
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=negated_join(), facts=st.lists(close_fact, min_size=1, max_size=5), order=st.randoms())
+@example(
+    text=NONE_JOIN_SECOND_DISJUNCT,
+    facts=[{"kind": "app", "n": 10}, {"kind": "unit", "s2": "x", "n": 10}],
+    order=None,
+)
+def test_every_alternative_of_a_negated_join_counts(engine, text, facts, order):
+    assert_engine_agrees(engine, text, facts, order)
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=ruleset_text(), facts=st.lists(fact, max_size=6), order=st.randoms())
 @example(text=NESTED_NOT_IN, facts=[{"kind": "app", "s": "y", "n": -1}], order=None)
@@ -186,6 +265,11 @@ NONE_JOIN_BESIDE_ANY = _one_rule(
     order=None,
 )
 def test_engine_agrees_with_reference_in_any_fact_order(engine, text, facts, order):
+    assert_engine_agrees(engine, text, facts, order)
+
+
+def assert_engine_agrees(engine, text: str, facts: list[dict], order) -> None:
+    """The engine fires what the reference does, in the facts' order and shuffled."""
     try:
         ruleset = compile_text(text, path="random.yaml", process="t", name="t.random")
     except RuleFileError as exc:  # e.g. a reference whose types conflict: refused, never run

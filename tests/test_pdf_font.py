@@ -10,7 +10,6 @@ import asyncio
 import io
 import re
 import threading
-import time
 
 import pytest
 from pdfminer.pdfdocument import PDFDocument
@@ -77,6 +76,7 @@ async def test_renders_in_the_executor_subset_the_shared_font_one_at_a_time(clie
     """reportlab subsets by seeking in the one font file object of the process: two renders at
     once corrupt each other's subset (a ``KeyError`` now and then), so only one goes at a time."""
     inside, most, calls, count = 0, 0, 0, threading.Lock()
+    two_inside = threading.Event()
     original = TTFontFile.makeSubset
 
     def watched(self, subset):
@@ -84,11 +84,12 @@ async def test_renders_in_the_executor_subset_the_shared_font_one_at_a_time(clie
         with count:
             inside, calls = inside + 1, calls + 1
             most, first = max(most, inside), calls == 1
+            if inside >= 2:
+                two_inside.set()
         # The first render waits here until a second one comes in, or half a second: all six are
         # asked for at once, so only a lock keeps the second out.
-        deadline = time.monotonic() + 0.5
-        while first and most < 2 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        if first:
+            two_inside.wait(0.5)
         try:
             return original(self, subset)
         finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
@@ -163,13 +162,25 @@ def test_field_names_that_collide_in_the_engines_hash_are_refused():
     assert [p.code for p in check(ruleset)] == ["hash-collision"]
 
 
-def test_the_rule_file_schema_is_valid_json_schema():
+def test_the_rule_file_schema_editors_use_accepts_the_rules_and_flags_a_misspelt_kind():
+    """The schema named on each rule file's first line checks it as policy staff type."""
+    from pathlib import Path
+
     from jsonschema import Draft202012Validator
 
+    from kernel import yamlsource
     from kernel.rules.compiler import ruleset_schema
 
     Draft202012Validator.check_schema(ruleset_schema())
-    assert json.dumps(ruleset_schema())
+    validator = Draft202012Validator(ruleset_schema())
+    files = sorted(Path(__file__).resolve().parent.parent.glob("rules/*/*.yaml"))
+    assert len(files) > 10
+    for file in files:
+        errors = list(validator.iter_errors(yamlsource.load(file.read_text("utf-8")).data))
+        assert errors == [], f"{file}: {errors[0].message if errors else ''}"
+    misspelt = yamlsource.load(RULE.replace("kind: violation", "kind: vilation")).data
+    [error] = validator.iter_errors(misspelt)
+    assert list(error.absolute_path) == ["rules", 0, "kind"]
 
 
 PARAM_RULE = """

@@ -37,6 +37,49 @@ def test_the_repository_rule_cases_pass():
     result = govflow("rules", "test", "rules/")
     assert result.returncode == 0, result.stdout
     assert result.stdout.rstrip().splitlines()[-1].endswith(" 0 failed")
+    assert "note:" not in result.stdout  # every rule held by a case and shown where it stops
+
+
+def test_a_rule_without_a_near_miss_case_is_named(tmp_path):
+    """Without its near miss (the same unit, 31 days to expiry instead of 12) nothing shows
+    where the expiry reminder stops, and ``rules test`` says so; the cases still pass."""
+    rules = tmp_path / "codeassign"
+    shutil.copytree(PROJECT_ROOT / "rules" / "codeassign", rules)
+    result = govflow("rules", "test", str(rules), cwd=tmp_path)
+    assert result.returncode == 0 and "near-miss" not in result.stdout, result.stdout
+    (rules / "tests" / "submit_near_miss.yaml").unlink()
+    result = govflow("rules", "test", str(rules), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    notes = [line for line in result.stdout.splitlines() if "near-miss" in line]
+    assert "note: no near-miss case for rule codeassign.certificate.expiring" in "\n".join(notes)
+    assert len(notes) == 4, notes
+
+
+def test_a_near_miss_is_one_fact_one_field_or_the_date_apart():
+    import datetime as dt
+
+    from kernel.rules.cases import Case, CaseResult, without_near_miss
+
+    def case(facts, outcomes, as_of=None):
+        return CaseResult(Case("c", "t.x", facts, frozenset(outcomes), as_of, "x:1"))
+
+    unit = {"kind": "unit", "validity": "fixed", "days": 12}
+    holds = case([unit], ["t.r"])
+    apart = {
+        "a field changed": case([{**unit, "days": 31}], []),
+        "a field removed": case([{"kind": "unit", "validity": "fixed"}], []),
+        "a fact added": case([unit, {"kind": "attachment"}], []),
+        "another date": case([unit], [], dt.date(2020, 1, 1)),
+    }
+    for name, near in apart.items():
+        assert without_near_miss(["t.r"], [holds, near]) == [], name
+    far = {
+        "two fields changed": case([{**unit, "days": 31, "validity": "long"}], []),
+        "a fact replaced by another kind": case([{"kind": "attachment"}], []),
+        "a field and the date": case([{**unit, "days": 31}], [], dt.date(2020, 1, 1)),
+    }
+    for name, not_near in far.items():
+        assert without_near_miss(["t.r"], [holds, not_near]) == ["t.r"], name
 
 
 def test_check_names_file_and_line_of_an_error_in_a_folder_outside_the_repository(tmp_path):

@@ -78,13 +78,39 @@ async def test_rule_outcomes_carry_basis_parameters_and_source(client):
     assert form["source"].startswith("rules/codeassign/submit.yaml:")
 
 
+#: FW-02: a unit account of the old system; no platform account, its name clashes with none.
+LEGACY = {"legacy_login_name": "bjwaiguo01", "unit_name": "北京某某科技有限公司"}
+
+
 async def test_the_rules_in_force_on_a_past_date_can_be_replayed(client):
-    _, decision = await validate(
-        client, {"document": DOCUMENT, "context": READY, "as_of": "2020-01-01"}
+    """From 2020-11-30 a legacy account logs in through the MOST platform (the login page's
+    notice; ``effective_from`` in rules/foreignwork/legacy.yaml). Replayed as of the day
+    before, the decision has no such instruction; as of that day, and today, it has."""
+    body = {
+        "workflow": "legacy_account",
+        "transition": "migrate",
+        "document": LEGACY,
+        "context": {},
+    }
+
+    async def rules_held(**as_of: str) -> tuple[str, list[str]]:
+        status, decision = await validate(client, {**body, **as_of}, process="foreignwork")
+        assert status == 200, decision
+        return decision["as_of"], [o["rule"] for o in decision["outcomes"]]
+
+    assert await rules_held(as_of="2020-11-29") == ("2020-11-29", [])
+    assert await rules_held(as_of="2020-11-30") == (
+        "2020-11-30",
+        ["foreignwork.legacy.legacy-name"],
     )
-    assert decision["as_of"] == "2020-01-01"
+    _, today = await rules_held()
+    assert today == ["foreignwork.legacy.legacy-name"]
+
+
+async def test_an_as_of_that_is_not_a_date_is_refused_naming_it(client):
     status, bad = await validate(client, {"document": DOCUMENT, "as_of": "yesterday"})
     assert status == 400 and bad["violations"][0]["fields"] == ["/as_of"]
+    assert bad["violations"][0]["message"]["zh"] and bad["violations"][0]["message"]["en"]
 
 
 @pytest.mark.parametrize(

@@ -106,3 +106,59 @@ def unexercised(rule_ids: Iterable[str], cases: Iterable[Case]) -> list[str]:
     """Rules that no case expects to hold: nobody has shown they work."""
     shown = set().union(*(c.expected for c in cases))
     return [r for r in rule_ids if r not in shown]
+
+
+def without_near_miss(rule_ids: Iterable[str], results: Iterable[CaseResult]) -> list[str]:
+    """Rules held by some case with no near-miss beside it: nobody has shown where they stop.
+
+    A near miss of rule R is a case where R does not hold that differs from a case where R
+    holds in exactly one input: one fact more or less, one field of one fact added, removed or
+    changed, or only the date (``as_of``). The "everything is fine" case seldom is one: it
+    differs from each holding case in many inputs. Only cases that passed count, so what a
+    case shows is what the engine did.
+    """
+    passed = [r.case for r in results if r.passed]
+    lacking = []
+    for rule in rule_ids:
+        holding = [c for c in passed if rule in c.expected]
+        missing = [c for c in passed if rule not in c.expected]
+        if holding and not any(_one_input_apart(h, m) for h in holding for m in missing):
+            lacking.append(rule)
+    return lacking
+
+
+def _one_input_apart(a: Case, b: Case) -> bool:
+    """``a`` and ``b`` differ in exactly one fact, one field of one fact, or only the date."""
+    if a.as_of != b.as_of:
+        return _canonical(a.facts) == _canonical(b.facts)
+    only_a, only_b = _unmatched(_canonical(a.facts), _canonical(b.facts))
+    if len(only_a) + len(only_b) == 1:  # one whole fact more or less
+        return True
+    if len(only_a) == len(only_b) == 1:
+        return _fields_apart(json.loads(only_a[0]), json.loads(only_b[0])) == 1
+    return False
+
+
+def _canonical(facts: list[dict[str, Any]]) -> list[str]:
+    return [json.dumps(f, sort_keys=True, ensure_ascii=False) for f in facts]
+
+
+def _unmatched(a: list[str], b: list[str]) -> tuple[list[str], list[str]]:
+    rest = list(b)
+    only_a = []
+    for fact in a:
+        if fact in rest:
+            rest.remove(fact)
+        else:
+            only_a.append(fact)
+    return only_a, rest
+
+
+def _fields_apart(a: dict[str, Any], b: dict[str, Any]) -> int:
+    """How many top-level fields two facts of one kind differ in (another kind: many)."""
+    if a.get("kind") != b.get("kind"):
+        return 2
+    return sum(1 for key in set(a) | set(b) if a.get(key, _ABSENT) != b.get(key, _ABSENT))
+
+
+_ABSENT = object()

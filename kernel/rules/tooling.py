@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import durable_backend
 from .book import Loaded
-from .cases import Case, CaseResult, load_cases, run_case, unexercised
+from .cases import Case, CaseResult, load_cases, run_case, unexercised, without_near_miss
 from .compiler import compile_file
 from .lint import FactFields, known_types, lint_ruleset
 from .model import RuleSet
@@ -124,6 +124,7 @@ class Tested:
     results: list[CaseResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unexercised: list[str] = field(default_factory=list)
+    without_near_miss: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[CaseResult]:
@@ -181,3 +182,5 @@ def _test_folder(folder: Path, fields_of: FieldsOf, engine, tested: Tested) -> N
         ids = [r.id for r in target.ruleset.rules]
         mine = [c for c in cases if c.ruleset == name]
         tested.unexercised += unexercised(ids, mine)
+        results = [r for r in tested.results if r.case.ruleset == name]
+        tested.without_near_miss += without_near_miss(ids, results)
