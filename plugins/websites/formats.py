@@ -1,10 +1,11 @@
 """Narrower formats for the website application (WS-03), on top of the kernel's.
 
-The kernel's ``public-sector-domain`` accepts ``.gov.cn``, ``.政务`` and ``.公益`` alike, and
-``ip-public`` both address families; the form wants a ``.政务`` Chinese domain, a ``.gov.cn``
-English domain, an IPv4 and an IPv6 address in their own boxes. Each check below stays silent
-on a value the kernel format rejects (that format already names the problem), so the applicant
-gets one precise message per field, not two.
+The kernel's ``public-sector-domain`` accepts ``.gov.cn``, ``.政务`` and ``.公益`` alike; the
+form wants a ``.政务`` Chinese domain and a ``.gov.cn`` English domain. Each domain check stays
+silent on a value the kernel format rejects (that format already names the problem), so the
+applicant gets one precise message per field, not two. The address boxes take an IPv4 and an
+IPv6 address of any kind: the rules compare them with what DNS answers, and a private address
+is judged by DNS like any other (not refused first).
 """
 
 from __future__ import annotations
@@ -20,13 +21,6 @@ ZHENGWU_TLD = "xn--zfr164b"  # .政务 as an A-label
 def _public_sector_domain(value: str) -> str | None:
     try:
         return validate_identifier("public_sector_domain", value)
-    except ValueError:
-        return None
-
-
-def _public_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(validate_identifier("ip_public", value))
     except ValueError:
         return None
 
@@ -53,9 +47,22 @@ def check_gov_cn_domain(value: str) -> None:
         )
 
 
+def _any_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """Any address DNS may answer, private ones too: whether it is the site's is DNS's call."""
+    try:
+        return ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        raise InvalidIdentifier(
+            "ip_address",
+            "syntax",
+            "IP地址格式不正确",
+            "This is not an IP address",
+        ) from None
+
+
 def check_ipv4(value: str) -> None:
-    address = _public_address(value)
-    if address is not None and address.version != 4:
+    address = _any_address(value)
+    if address.version != 4:
         raise InvalidIdentifier(
             "ip_public",
             "version",
@@ -65,8 +72,8 @@ def check_ipv4(value: str) -> None:
 
 
 def check_ipv6(value: str) -> None:
-    address = _public_address(value)
-    if address is not None and address.version != 6:
+    address = _any_address(value)
+    if address.version != 6:
         raise InvalidIdentifier(
             "ip_public",
             "version",

@@ -1,0 +1,133 @@
+"""The outside services the websites process reads, each behind an adapter.
+
+- ``websites_organ_register``: the establishment authority's register of organs (机构编制实名制
+  数据) with each unit's online names (网上名称: its ``.政务`` domains, an account of the
+  网上名称注册管理系统). Decides whether a body is a party or government organ (WS-01) and
+  which domains a unit holds (WS-03). ``local``: the demo rows of ``organs.yaml``.
+- ``websites_dns``: resolves a domain's A and AAAA records with dnspython (WS-03). The resolver
+  is the system's, or ``GOVFLOW_WEBSITES_NAMESERVER=host:port`` (the tests' loopback server).
+- ``websites_fetcher``: fetches a site with aiohttp: the home page's ``<title>`` (re-check,
+  WS-03) and a bounded crawl of the same host looking for the identification code (WS-06),
+  respecting robots.txt. Sites are fetched on port 80, or ``GOVFLOW_WEBSITES_SITE_PORT``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dns.asyncresolver
+import dns.exception
+import dns.resolver
+import yaml
+
+from kernel import Adapter, hookimpl
+
+from .crawl import Crawler, Limits
+
+HERE = Path(__file__).parent
+NAMESERVER_ENV = "GOVFLOW_WEBSITES_NAMESERVER"
+SITE_PORT_ENV = "GOVFLOW_WEBSITES_SITE_PORT"
+
+
+class LocalOrganRegister:
+    """Stands in for the register of organs kept by the establishment authorities (机构编制
+    部门) and the online-name system (网上名称注册管理系统): the rows of ``organs.yaml``.
+
+    ``lookup(name)`` answers ``None`` for a name the register does not hold, else
+    ``{"name", "nature", "domains": [...], "name_system_account": str | None}``; ``nature`` is
+    ``party_government_organ``, ``public_institution``, ``social_organisation``,
+    ``enterprise`` or ``other``.
+    """
+
+    def __init__(self, path: Path = HERE / "organs.yaml") -> None:
+        rows = yaml.safe_load(path.read_text("utf-8")) or {}
+        self._rows = {_name(r["name"]): r for r in rows.get("organs", ())}
+
+    async def lookup(self, name: str) -> dict[str, Any] | None:
+        row = self._rows.get(_name(name))
+        if row is None:
+            return None
+        return {
+            "name": row["name"],
+            "nature": row["nature"],
+            "domains": list(row.get("domains", ())),
+            "name_system_account": row.get("name_system_account"),
+        }
+
+
+def _name(value: str) -> str:
+    return "".join(str(value).split())
+
+
+class DnsResolver:
+    """A domain's addresses through dnspython: ``ok`` with the A and AAAA records,
+    ``no_records`` when the name has none (or does not exist), ``error`` when no answer came."""
+
+    def __init__(self, nameserver: str | None = None, timeout: float = 3.0) -> None:
+        self.resolver = dns.asyncresolver.Resolver(configure=nameserver is None)
+        if nameserver:
+            host, _, port = nameserver.rpartition(":")
+            self.resolver.nameservers = [host or nameserver]
+            self.resolver.port = int(port) if host and port else 53
+        self.resolver.lifetime = timeout
+
+    async def resolve(self, domain: str) -> dict[str, Any]:
+        results = await asyncio.gather(self._records(domain, "A"), self._records(domain, "AAAA"))
+        if any(r is None for r in results):
+            return {"status": "error", "ipv4": [], "ipv6": []}
+        ipv4, ipv6 = results
+        return {"status": "ok" if ipv4 or ipv6 else "no_records", "ipv4": ipv4, "ipv6": ipv6}
+
+    async def _records(self, domain: str, kind: str) -> list[str] | None:
+        try:
+            answer = await self.resolver.resolve(domain, kind, search=False)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except (dns.exception.DNSException, OSError):
+            return None
+        return sorted(r.address for r in answer)
+
+
+class SiteFetcher:
+    """Fetches a party or government site the way a visitor's browser does, within bounds."""
+
+    def __init__(self, port: int = 80, limits: Limits | None = None) -> None:
+        self.port, self.limits = port, limits or Limits()
+
+    async def title(self, host: str, address: str) -> dict[str, Any]:
+        """The home page's ``<title>``: ``{"reachable", "tab_title"}``."""
+        return await Crawler(host, address, self.port, self.limits).title()
+
+    async def crawl(self, host: str, address: str, code: str) -> dict[str, Any]:
+        """Every page reached from the home page: ``{"reachable", "pages": [{"url", "found",
+        "before_body_end"}], "robots_disallowed": [...]}``."""
+        return await Crawler(host, address, self.port, self.limits).crawl(code)
+
+
+def _nameserver(env: Mapping[str, str]) -> str | None:
+    return env.get(NAMESERVER_ENV) or None
+
+
+@hookimpl
+def govflow_adapters() -> list[Adapter]:
+    return [
+        Adapter(
+            "websites_organ_register",
+            {"local": lambda config: LocalOrganRegister()},
+            default="local",
+        ),
+        Adapter(
+            "websites_dns",
+            {"dnspython": lambda config: DnsResolver(_nameserver(os.environ))},
+            default="dnspython",
+        ),
+        Adapter(
+            "websites_fetcher",
+            {"aiohttp": lambda config: SiteFetcher(int(os.environ.get(SITE_PORT_ENV, "80")))},
+            default="aiohttp",
+        ),
+    ]
