@@ -10,6 +10,7 @@ the public listing shows the mounted site.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import json
 import re
@@ -215,13 +216,13 @@ async def submitted(client, unit, data=None) -> dict:
     return await step(client, unit, application, "submit")
 
 
-async def passed(client, unit, reviewer) -> dict:
-    application = await submitted(client, unit)
+async def passed(client, unit, reviewer, data=None) -> dict:
+    application = await submitted(client, unit, data)
     return await step(client, reviewer, application, "pass_preliminary", reply="初审通过")
 
 
-async def approved(client, unit, reviewer) -> dict:
-    application = await passed(client, unit, reviewer)
+async def approved(client, unit, reviewer, data=None) -> dict:
+    application = await passed(client, unit, reviewer, data)
     application = await step(client, reviewer, application, "receive_materials")
     papers = [
         {"type": "application_letter", "stamped": True},
@@ -594,8 +595,8 @@ async def test_WS06_the_scheduled_recheck_lists_and_unlists_as_the_system(client
 # -- WS-07 ----------------------------------------------------------------------------------------
 
 
-async def listed_site(client, sites, unit, reviewer) -> tuple[dict, str]:
-    application = await approved(client, unit, reviewer)
+async def listed_site(client, sites, unit, reviewer, data=None) -> tuple[dict, str]:
+    application = await approved(client, unit, reviewer, data)
     marks = await (await client.get("/api/websites/identification", headers=unit)).json()
     mark = next(m for m in marks["items"] if m["application_id"] == application["id"])
     host = application["data"].get("english_domain") or HOST
@@ -607,15 +608,53 @@ async def listed_site(client, sites, unit, reviewer) -> tuple[dict, str]:
     return application, mark["identification_code"]
 
 
-async def test_WS07_public_listing_by_region_newest_first_with_verification(client, sites):
+EDUCATION_HOST = "jw.beijing.gov.cn"
+
+
+async def second_site(client, dns_server, sites, reviewer) -> str:
+    """北京市教育委员会 registers, applies and is listed too: its code."""
+    unit = await registered_unit(
+        client,
+        {
+            **REGISTRATION,
+            "unit_name": "北京市教育委员会",
+            "handler_mobile": "13911112222",
+            "handler_email": "web@jw.beijing.gov.cn",
+        },
+    )
+    dns_server.set(EDUCATION_HOST, ["127.0.0.1"])
+    dns_server.set("北京市教育委员会.政务", ["127.0.0.1"])
+    sites.pages[EDUCATION_HOST] = {"/": page("北京市教育委员会网", "<p>教育</p>")}
+    data = {
+        "handler_mobile": "13911112222",
+        "handler_email": "web@jw.beijing.gov.cn",
+        "website_name": "北京市教育委员会网",
+        "chinese_domain": "北京市教育委员会.政务",
+        "english_domain": EDUCATION_HOST,
+    }
+    _, code = await listed_site(client, sites, unit, reviewer, data)
+    return code
+
+
+async def test_WS07_public_listing_by_region_newest_first_with_verification(
+    client, dns_server, sites, stopped_clock
+):
+    at = stopped_clock(dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
     reviewer = await login(client, "establishment-bj")
     unit = await registered_unit(client)
     _, code = await listed_site(client, sites, unit, reviewer)
+    at(hours=2)  # approved two hours later
+    newer = await second_site(client, dns_server, sites, reviewer)
     listing = await (
         await client.get("/api/websites/public/sites", params={"region": "110000"})
     ).json()
-    assert [s["identification_code"] for s in listing["items"]] == [code]
-    site = listing["items"][0]
+    assert [s["identification_code"] for s in listing["items"]] == [newer, code]
+    paged = await (
+        await client.get("/api/websites/public/sites", params={"per_page": "1", "page": "2"})
+    ).json()
+    assert [s["identification_code"] for s in paged["items"]] == [code]
+    assert paged["pages"] == 2 and paged["total"] == 2
+    site = listing["items"][1]
     assert site["website_name"] == "北京市公安局网" and site["unit_name"] == "北京市公安局"
     assert site["url"] == f"http://{HOST}/"
     elsewhere = await (
@@ -623,7 +662,7 @@ async def test_WS07_public_listing_by_region_newest_first_with_verification(clie
     ).json()
     assert elsewhere["items"] == []
     search = await (await client.get("/api/websites/public/sites", params={"q": "教育"})).json()
-    assert search["items"] == []
+    assert [s["identification_code"] for s in search["items"]] == [newer]
     verified = await (await client.get(f"/api/websites/public/verify/{code}.json")).json()
     assert verified["website_name"] == "北京市公安局网"
     html = await (await client.get(f"/api/websites/public/verify/{code}")).text()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kernel import Actor, Subject, create_account, hookimpl, now
+from kernel import Actor, Subject, clock, create_account, hookimpl
 
 from .context import PROFILE_FIELDS
 from .models import IdentificationCode
@@ -52,13 +52,17 @@ async def issue_code(subject: Subject, actor: Actor, input: Mapping[str, Any], d
     issued = await IdentificationCode.filter(region=region).using_db(db).count()
     code = f"{region}{issued + 1:04d}"
     await IdentificationCode.create(
-        application_id=subject.id, code=code, region=region, issued_at=now(), using_db=db
+        application_id=subject.id, code=code, region=region, issued_at=clock.now(), using_db=db
     )
     return {"identification_code": code}
 
 
 async def list_site(subject: Subject, actor: Actor, input: Mapping[str, Any], db: Any) -> None:
-    await IdentificationCode.filter(application_id=subject.id).using_db(db).update(listed_at=now())
+    await (
+        IdentificationCode.filter(application_id=subject.id)
+        .using_db(db)
+        .update(listed_at=clock.now())
+    )
 
 
 async def unlist_site(subject: Subject, actor: Actor, input: Mapping[str, Any], db: Any) -> None:

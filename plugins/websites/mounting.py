@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kernel import now
+from kernel import clock
 
 from .context import DNS, FETCHER, resolve_domains, site_address, site_host
 from .models import IdentificationCode, MountCheck
@@ -68,7 +68,7 @@ async def check_site(
     )
     check = await MountCheck.create(
         application_id=application_id,
-        checked_at=now(),
+        checked_at=clock.now(),
         reachable=bool(result.get("reachable")),
         pages=pages,
         mounted=mounted,

@@ -107,7 +107,8 @@ async def sites_html(call: Call) -> web.Response:
     found = await listing(region, search, page, per_page)
 
     def link(**changes: Any) -> str:
-        args = {"region": region, "q": search, "page": page} | changes
+        shown = per_page if per_page != PER_PAGE else None
+        args = {"region": region, "q": search, "per_page": shown, "page": page} | changes
         return "?" + urlencode({k: v for k, v in args.items() if v not in (None, "")})
 
     html = TEMPLATES.get_template("sites.html").render(

@@ -29,9 +29,9 @@ from kernel import (
     Subject,
     Text,
     captcha_check,
+    clock,
     field_error,
     hookimpl,
-    now,
     password_login,
     throttle_hit,
     verification_check,
@@ -99,7 +99,7 @@ async def confirm_mobile(call: Call) -> dict[str, Any]:
         )
     await verification_check(mobile, HANDLER_MOBILE_PURPOSE, call.body["code"])
     confirmed = await MobileConfirmation.create(
-        application_id=subject.id, mobile=mobile, confirmed_at=now()
+        application_id=subject.id, mobile=mobile, confirmed_at=clock.now()
     )
     return {"handler_mobile": mobile, "confirmed_at": confirmed.confirmed_at.isoformat()}
 
@@ -199,7 +199,7 @@ async def record_papers(call: Call) -> dict[str, Any]:
                 application_id=subject.id,
                 type=item["type"],
                 stamped=item.get("stamped", False),
-                received_at=now(),
+                received_at=clock.now(),
                 recorded_by_id=call.actor.id,
                 using_db=db,
             )
