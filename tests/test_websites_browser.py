@@ -16,17 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from . import test_websites_journey as journey
 from .factories import login
-from .test_websites_journey import (  # noqa: F401  (fixtures)
-    EDUCATION_HOST,
-    HOST,
-    client,
-    dns_server,
-    listed_site,
-    registered_unit,
-    second_site,
-    sites,
-)
+from .test_websites_journey import EDUCATION_HOST, HOST, listed_site, registered_unit, second_site
+
+#: The journey's servers and client, shared: DNS and the units' sites on loopback.
+client, dns_server, sites = journey.client, journey.dns_server, journey.sites
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 pytestmark = pytest.mark.skipif(
@@ -107,7 +102,7 @@ async def test_WS07_a_visitor_searches_pages_through_and_verifies_from_the_mark(
     client,
     dns_server,
     sites,
-    stopped_clock,  # noqa: F811 (the fixtures imported above)
+    stopped_clock,
 ):
 
     at = stopped_clock(dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
