@@ -674,3 +674,33 @@ async def test_WS07_public_listing_by_region_newest_first_with_verification(
         await client.get("/api/websites/public/sites.html", params={"region": "110000"})
     ).text()
     assert "北京市公安局网" in page_html and f"/api/websites/public/verify/{code}" in page_html
+
+
+async def test_WS06_the_crawl_stays_on_its_host_and_within_its_bounds(sites):
+    """The fetcher adapter on its own, against a site on loopback: a chain of twelve pages, a
+    link to another host; it follows only its host, at most ``pages`` pages, ``depth`` deep."""
+    from plugins.websites.adapters import SiteFetcher
+    from plugins.websites.crawl import Limits
+
+    chain = {
+        f"/p{n}.html": page(f"第{n}页", "CODE", links=(f"/p{n + 1}.html", "http://other.gov.cn/"))
+        for n in range(12)
+    }
+    sites.pages["chain.gov.cn"] = {"/": page("首页", "CODE", links=("/p0.html",)), **chain}
+    sites.pages["other.gov.cn"] = {"/": page("别处", "")}
+    deep = await SiteFetcher(sites.port, Limits(pages=30, depth=3)).crawl(
+        "chain.gov.cn", "127.0.0.1", "CODE"
+    )
+    base = f"http://chain.gov.cn:{sites.port}"
+    assert [p["url"] for p in deep["pages"]] == [
+        f"{base}/",
+        f"{base}/p0.html",
+        f"{base}/p1.html",
+        f"{base}/p2.html",
+    ]
+    few = await SiteFetcher(sites.port, Limits(pages=2, depth=10)).crawl(
+        "chain.gov.cn", "127.0.0.1", "CODE"
+    )
+    assert len(few["pages"]) == 2 and all(p["found"] for p in few["pages"])
+    gone = await SiteFetcher(sites.port).crawl("nowhere.gov.cn", "127.0.0.1", "CODE")
+    assert gone == {"reachable": False, "pages": [], "robots_disallowed": []}
