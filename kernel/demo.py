@@ -151,7 +151,11 @@ async def _application(kernel: Kernel, raw: dict[str, Any]) -> Application | Non
         (m.workflow for m in process.matters if m.name == matter), None
     )
     existing = Application.filter(owner_id=owner.id, process=process.name)
-    if await existing.filter(workflow=name).exists() if name else await existing.exists():
+    if name:
+        existing = existing.filter(workflow=name)
+    if matter:  # one of each matter: a unit may open one site and have another re-checked
+        existing = existing.filter(matter=matter)
+    if await existing.exists():
         return None
     application = await workflow.create(
         kernel,

@@ -29,6 +29,8 @@ from .websites_servers import DnsServer, Sites, page
 
 ANSWER = "AB23"
 PASSWORD = "Wzsq2026abc"
+#: The password of the demo account SCOPSR0001 of the online-name system (namesystem.yaml).
+NAME_SYSTEM_PASSWORD = "Demo2026pass"
 REGISTRATION = {
     "region": {"area": "北京市", "level": "provincial"},
     "unit_name": "北京市公安局",
@@ -344,6 +346,49 @@ async def test_WS02_login_takes_account_password_and_captcha(client):
     assert me["display_name"] == "北京市公安局"
     assert me["profile"]["handler_landline"] == "01052035000"
     assert "password" not in me["profile"]
+
+
+async def test_WS01_a_unit_with_a_name_system_account_logs_in_with_it(client):
+    """已有“网上名称注册管理系统”账号的单位可用原账户直接登录: registering is refused and names
+    the way; the account logs in with the name system's password (checked by the name-system
+    adapter at every login), becomes one local account with no password of its own, and its
+    applications are prefilled with what the name system knows of the unit."""
+    central = {
+        **REGISTRATION,
+        "region": {"area": "中央和国家机关"},
+        "unit_name": "中央机构编制委员会办公室",
+    }
+    status, problem = await register(client, central)
+    assert status == 422 and rules_of(problem) == {"websites.registration.existing-account"}
+    assert "原账号直接登录" in problem["violations"][0]["message"]["zh"]
+
+    assert (await unit_login(client, "SCOPSR0001", "Wrong2026pass")).status == 401
+    first = await unit_login(client, "SCOPSR0001", NAME_SYSTEM_PASSWORD)
+    assert first.status == 200, await first.text()
+    session = await first.json()
+    again = await (await unit_login(client, "SCOPSR0001", NAME_SYSTEM_PASSWORD)).json()
+    assert again["account"]["id"] == session["account"]["id"]  # one local account, reused
+    unit = {"Authorization": f"Bearer {session['token']}"}
+    me = await (await client.get("/api/auth/me", headers=unit)).json()
+    assert me["display_name"] == "中央机构编制委员会办公室" and me["region"] == "100000"
+    assert me["profile"]["handler_landline"] == "01066026000"
+
+    # The name system keeps the password: the local account has none the kernel's login opens.
+    kernel_login = await client.post(
+        "/api/auth/login",
+        json={"username": me["username"], "password": NAME_SYSTEM_PASSWORD},
+    )
+    assert kernel_login.status == 401
+    stored = json.dumps(await Account.all().values(), default=str)
+    assert NAME_SYSTEM_PASSWORD not in stored and "$argon2" not in str(
+        (await Account.get(id=me["id"])).password_hash
+    )
+
+    application = await new_application(
+        client, unit, {"website_name": "中国机构编制网", "chinese_domain": "中国机构编制网.政务"}
+    )
+    assert application["data"]["unit_name"] == "中央机构编制委员会办公室"
+    assert application["data"]["system_category"] == "party_committee"
 
 
 # -- WS-03 ----------------------------------------------------------------------------------------

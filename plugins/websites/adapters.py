@@ -1,9 +1,12 @@
 """The outside services the websites process reads, each behind an adapter.
 
 - ``websites_organ_register``: the establishment authority's register of organs (机构编制实名制
-  数据) with each unit's online names (网上名称: its ``.政务`` domains, an account of the
-  网上名称注册管理系统). Decides whether a body is a party or government organ (WS-01) and
-  which domains a unit holds (WS-03). ``local``: the demo rows of ``organs.yaml``.
+  数据) with each unit's online names (网上名称: its ``.政务`` domains). Decides whether a body
+  is a party or government organ (WS-01) and which domains a unit holds (WS-03). ``local``:
+  the demo rows of ``organs.yaml``.
+- ``websites_name_system``: the accounts of the online-name system (网上名称注册管理系统, the
+  中文域名 / 网上名称 registration system). A unit that has one does not register again but logs
+  in with it (WS-01); the name system checks its password. ``local``: ``namesystem.yaml``.
 - ``websites_dns``: resolves a domain's A and AAAA records with dnspython (WS-03). The resolver
   is the system's, or ``GOVFLOW_WEBSITES_NAMESERVER=host:port`` (the tests' loopback server).
 - ``websites_fetcher``: fetches a site with aiohttp: the home page's ``<title>`` (re-check,
@@ -23,6 +26,8 @@ import dns.asyncresolver
 import dns.exception
 import dns.resolver
 import yaml
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from kernel import Adapter, hookimpl
 
@@ -31,6 +36,8 @@ from .crawl import Crawler, Limits
 HERE = Path(__file__).parent
 NAMESERVER_ENV = "GOVFLOW_WEBSITES_NAMESERVER"
 SITE_PORT_ENV = "GOVFLOW_WEBSITES_SITE_PORT"
+#: Verified against when the account does not exist, so both refusals take as long.
+_NO_ACCOUNT = PasswordHasher().hash("govflow-no-such-name-system-account")
 
 
 class LocalOrganRegister:
@@ -38,9 +45,8 @@ class LocalOrganRegister:
     部门) and the online-name system (网上名称注册管理系统): the rows of ``organs.yaml``.
 
     ``lookup(name)`` answers ``None`` for a name the register does not hold, else
-    ``{"name", "nature", "domains": [...], "name_system_account": str | None}``; ``nature`` is
-    ``party_government_organ``, ``public_institution``, ``social_organisation``,
-    ``enterprise`` or ``other``.
+    ``{"name", "nature", "domains": [...]}``; ``nature`` is ``party_government_organ``,
+    ``public_institution``, ``social_organisation``, ``enterprise`` or ``other``.
     """
 
     def __init__(self, path: Path = HERE / "organs.yaml") -> None:
@@ -55,12 +61,49 @@ class LocalOrganRegister:
             "name": row["name"],
             "nature": row["nature"],
             "domains": list(row.get("domains", ())),
-            "name_system_account": row.get("name_system_account"),
         }
 
 
 def _name(value: str) -> str:
     return "".join(str(value).split())
+
+
+class LocalNameSystem:
+    """Stands in for the online-name system (网上名称注册管理系统, where units register their
+    中文域名 / 网上名称 with 中央编办): the accounts of ``namesystem.yaml``, each with its
+    password's argon2 hash and what the name system knows of the unit.
+
+    The real system is asked over its interface; like it, this one never hands a password or
+    its hash out: it answers whether an account exists for a unit and whether a password is
+    the account's.
+    """
+
+    def __init__(self, path: Path = HERE / "namesystem.yaml") -> None:
+        rows = yaml.safe_load(path.read_text("utf-8")) or {}
+        self._accounts = {r["account"]: r for r in rows.get("accounts", ())}
+        self._hasher = PasswordHasher()
+
+    async def account_of(self, unit_name: str) -> str | None:
+        """The account the unit of that name holds, if it holds one."""
+        wanted = _name(unit_name)
+        return next(
+            (a for a, r in self._accounts.items() if _name(r["unit"]["unit_name"]) == wanted),
+            None,
+        )
+
+    async def holds(self, account: str) -> bool:
+        """Whether the name is an account of the name system (then only it checks the password)."""
+        return account in self._accounts
+
+    async def authenticate(self, account: str, password: str) -> dict[str, Any] | None:
+        """What the name system knows of the unit when ``password`` is the account's, else
+        ``None`` (a wrong password and an unknown account answer alike)."""
+        row = self._accounts.get(account)
+        try:
+            self._hasher.verify(row["password_hash"] if row else _NO_ACCOUNT, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return dict(row["unit"]) if row else None
 
 
 class DnsResolver:
@@ -118,6 +161,11 @@ def govflow_adapters() -> list[Adapter]:
         Adapter(
             "websites_organ_register",
             {"local": lambda config: LocalOrganRegister()},
+            default="local",
+        ),
+        Adapter(
+            "websites_name_system",
+            {"local": lambda config: LocalNameSystem()},
             default="local",
         ),
         Adapter(

@@ -20,6 +20,7 @@ from .models import MobileConfirmation, MountCheck, PaperMaterial
 from .regions import region_code
 
 ORGANS = "websites_organ_register"
+NAME_SYSTEM = "websites_name_system"
 DNS = "websites_dns"
 FETCHER = "websites_fetcher"
 
@@ -43,6 +44,14 @@ PROFILE_FIELDS = (
 )
 
 
+def unit_profile(unit: Mapping[str, Any]) -> dict[str, Any]:
+    """The account profile of a unit, from its registration or from what the online-name
+    system knows of it: ``PROFILE_FIELDS``, and the handler's mobile and e-mail as the
+    account's own (where the kernel sends its codes and notices)."""
+    profile = {k: unit[k] for k in PROFILE_FIELDS if k in unit}
+    return profile | {"mobile": unit.get("handler_mobile"), "email": unit.get("handler_email")}
+
+
 @hookimpl
 async def govflow_context(
     subject: Subject, transition: str, lookup: Lookup, adapters: Mapping[str, Any]
@@ -55,7 +64,9 @@ async def govflow_context(
 async def registration_context(
     document: Mapping[str, Any], adapters: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """``organ_register``: what the register says of the name; ``name_system_account``."""
+    """``organ_register``: what the register of organs says of the name;
+    ``name_system_account``: the unit's account of the online-name system, when it has one
+    (it logs in with that instead of registering, WS-01)."""
     name = document.get("unit_name")
     if not isinstance(name, str) or not name.strip():
         return {}
@@ -63,8 +74,9 @@ async def registration_context(
     context: dict[str, Any] = {
         "organ_register": {"found": row is not None, "nature": row and row["nature"]}
     }
-    if row and row.get("name_system_account"):
-        context["name_system_account"] = row["name_system_account"]
+    account = await adapters[NAME_SYSTEM].account_of(name)
+    if account:
+        context["name_system_account"] = account
     return context
 
 

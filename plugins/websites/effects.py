@@ -15,7 +15,7 @@ from typing import Any
 
 from kernel import Actor, Subject, clock, create_account, hookimpl
 
-from .context import PROFILE_FIELDS
+from .context import unit_profile
 from .models import IdentificationCode
 
 
@@ -26,8 +26,6 @@ def account_name(subject: Subject) -> str:
 
 async def register(subject: Subject, actor: Actor, input: Mapping[str, Any], db: Any) -> dict:
     data = subject.data
-    profile = {k: data[k] for k in PROFILE_FIELDS if k in data}
-    profile |= {"mobile": data.get("handler_mobile"), "email": data.get("handler_email")}
     username = account_name(subject)
     await create_account(
         db,
@@ -36,7 +34,7 @@ async def register(subject: Subject, actor: Actor, input: Mapping[str, Any], db:
         roles=["website_unit"],
         display_name=data["unit_name"],
         region=subject.region,
-        profile=profile,
+        profile=unit_profile(data),
         password=input["password"],
     )
     return {"account": {"username": username, "display_name": data["unit_name"]}}

@@ -5,6 +5,8 @@
 - ``PaperMaterial``: a stamped paper the establishment authority recorded as received (WS-05).
 - ``IdentificationCode``: the 网站标识码 issued on approval (WS-06), and when the site was listed.
 - ``MountCheck``: one crawl of the site looking for the code, every page with its finding.
+- ``NameSystemLink``: the local account of a unit that logs in with its account of the
+  online-name system (WS-01); its password stays with the name system.
 """
 
 from __future__ import annotations
@@ -83,3 +85,21 @@ class MountCheck(Model):
 
     class Meta:
         table = "websites_mount_check"
+
+
+class NameSystemLink(Model):
+    """The local account made on a unit's first login with its online-name system account.
+
+    The local account has no password (the name system checks it at every login); this row is
+    how a later login finds the account, so an account name the name system holds can never
+    open a local account that merely has the same username.
+    """
+
+    id = fields.IntField(primary_key=True)
+    #: The account name in the online-name system (网上名称注册管理系统).
+    name_system_account = fields.CharField(max_length=64, unique=True)
+    account = fields.OneToOneField("govflow.Account", related_name="websites_name_system_link")
+    linked_at = fields.DatetimeField()
+
+    class Meta:
+        table = "websites_name_system_link"

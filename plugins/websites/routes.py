@@ -1,6 +1,7 @@
 """The websites process's own routes (mounted under ``/api/websites/``).
 
-- ``POST login``: account, password and captcha (WS-02).
+- ``POST login``: account, password and captcha (WS-02); an account of the online-name system
+  too (WS-01, ``name_system``).
 - ``POST applications/{id}/handler-mobile``: the SMS code sent to the handler's mobile, checked
   by the server (WS-03). The code is requested with the kernel's ``POST /api/verification-codes``
   (``channel: sms``, ``purpose``: ``HANDLER_MOBILE_PURPOSE``).
@@ -37,8 +38,8 @@ from kernel import (
     verification_check,
 )
 
-from . import public
-from .context import canonical_mobile
+from . import name_system, public
+from .context import NAME_SYSTEM, canonical_mobile
 from .models import PAPER_TYPES, IdentificationCode, MobileConfirmation, PaperMaterial
 from .mounting import CHECKED_STATES, check_site, snippet
 
@@ -49,14 +50,17 @@ PURPOSES = (HANDLER_MOBILE_PURPOSE,)
 
 
 async def login(call: Call) -> dict[str, Any]:
-    """登录: the account issued at registration, its password and the captcha (WS-02)."""
+    """登录: the account issued at registration, its password and the captcha (WS-02), or a
+    unit's account of the online-name system, whose password that system checks (WS-01)."""
     await throttle_hit(f"websites.login:{call.client}", limit=20, window=dt.timedelta(minutes=1))
     body = call.body
     captcha = body.get("captcha") or {}
     await captcha_check(captcha.get("id"), captcha.get("answer"), call.client)
-    token, record = await password_login(
-        body["username"].strip(), body["password"], call.ttl_minutes
-    )
+    username = body["username"].strip()
+    names = call.adapters[NAME_SYSTEM]
+    if await names.holds(username):
+        return await name_system.login(call, names, username, body["password"])
+    token, record = await password_login(username, body["password"], call.ttl_minutes)
     await record.fetch_related("account")
     account = record.account
     return {
