@@ -90,9 +90,18 @@ async def sites():
 
 
 @pytest.fixture
-async def client(aiohttp_client, config, dns_server, sites, monkeypatch):
+def crawl_seconds() -> float | None:
+    """The crawl's time bound the service is configured with; ``None``: its default. A test
+    sets its own with ``@pytest.mark.parametrize("crawl_seconds", [...])``."""
+    return None
+
+
+@pytest.fixture
+async def client(aiohttp_client, config, dns_server, sites, monkeypatch, crawl_seconds):
     monkeypatch.setenv("GOVFLOW_WEBSITES_NAMESERVER", f"127.0.0.1:{dns_server.port}")
     monkeypatch.setenv("GOVFLOW_WEBSITES_SITE_PORT", str(sites.port))
+    if crawl_seconds is not None:
+        monkeypatch.setenv("GOVFLOW_WEBSITES_CRAWL_SECONDS", str(crawl_seconds))
     config = dataclasses.replace(config, captcha_text=lambda: ANSWER, jobs=False)
     client = await aiohttp_client(create_app(config))
     await make_account(
@@ -614,6 +623,38 @@ async def test_WS06_code_issued_then_the_crawl_names_the_page_without_it_then_mo
     assert listed["state"] == "listed"
 
 
+@pytest.mark.parametrize("crawl_seconds", [1.0])
+async def test_WS06_a_crawl_out_of_time_ends_and_names_the_pages_it_did_not_reach(client, sites):
+    """A site that stops answering midway: the check ends at the configured time bound, says
+    which pages it could not reach, and does not call the site mounted; once the site answers,
+    the same check finds every page."""
+    unit = await registered_unit(client)
+    reviewer = await login(client, "establishment-bj")
+    application = await approved(client, unit, reviewer)
+    marks = await (await client.get("/api/websites/identification", headers=unit)).json()
+    snippet = marks["items"][0]["snippet"]
+    for path in ("/", "/news.html", "/about.html"):
+        sites.pages[HOST][path] = sites.pages[HOST][path].replace("</body>", snippet + "</body>")
+    sites.stalled.add((HOST, "/news.html"))
+
+    check_url = f"/api/websites/applications/{application['id']}/mount-check"
+    result = await (await client.post(check_url, headers=unit)).json()
+    base = f"http://{HOST}:{sites.port}"
+    assert result["reachable"] is True and result["mounted"] is False
+    assert [p["url"] for p in result["pages"]] == [f"{base}/"]
+    assert result["pages_not_reached"] == [f"{base}/news.html", f"{base}/about.html"]
+    assert result["pages_missing_code"] == []
+    refused = await step(client, unit, application, "confirm_mount", status=422)
+    assert rules_of(refused) == {"websites.mount.not-reached"}
+
+    sites.release()
+    result = await (await client.post(check_url, headers=unit)).json()
+    assert result["mounted"] is True and result["pages_not_reached"] == []
+    assert result["pages_checked"] == 3
+    listed = await step(client, unit, application, "confirm_mount")
+    assert listed["state"] == "listed"
+
+
 async def test_WS06_the_scheduled_recheck_lists_and_unlists_as_the_system(client, sites):
     unit = await registered_unit(client)
     reviewer = await login(client, "establishment-bj")
@@ -748,4 +789,4 @@ async def test_WS06_the_crawl_stays_on_its_host_and_within_its_bounds(sites):
     )
     assert len(few["pages"]) == 2 and all(p["found"] for p in few["pages"])
     gone = await SiteFetcher(sites.port).crawl("nowhere.gov.cn", "127.0.0.1", "CODE")
-    assert gone == {"reachable": False, "pages": [], "robots_disallowed": []}
+    assert gone == {"reachable": False, "pages": [], "robots_disallowed": [], "not_reached": []}

@@ -3,7 +3,8 @@
 ``DnsServer`` answers A and AAAA queries over UDP from a dict, with dnspython's own message
 codec, so the plugin's dnspython adapter talks to it exactly as to a real resolver. ``Sites``
 is one aiohttp server serving every unit's site by its ``Host`` header, from a dict of pages a
-test may edit (a unit pasting the code), with an optional robots.txt per host.
+test may edit (a unit pasting the code), with an optional robots.txt per host; a page in
+``stalled`` does not answer until the test releases it (a slow site, without a sleep).
 """
 
 from __future__ import annotations
@@ -79,14 +80,26 @@ def page(title: str, body: str, *, links: tuple[str, ...] = (), after_body: str 
 
 @dataclass
 class Sites:
-    """``pages[host][path] = html``; ``robots[host] = text``."""
+    """``pages[host][path] = html``; ``robots[host] = text``; ``stalled``: ``(host, path)``
+    pages that hang until ``release()``."""
 
     pages: dict[str, dict[str, str]] = field(default_factory=dict)
     robots: dict[str, str] = field(default_factory=dict)
+    stalled: set[tuple[str, str]] = field(default_factory=set)
     port: int = 0
+
+    def __post_init__(self) -> None:
+        self._released = asyncio.Event()
+
+    def release(self) -> None:
+        """Every stalled page answers now, and from now on at once."""
+        self.stalled.clear()
+        self._released.set()
 
     async def _serve(self, request: web.Request) -> web.Response:
         host = request.host.rsplit(":", 1)[0].lower()
+        if (host, request.path) in self.stalled:
+            await self._released.wait()
         if request.path == "/robots.txt":
             if host in self.robots:
                 return web.Response(text=self.robots[host], content_type="text/plain")
@@ -106,4 +119,5 @@ class Sites:
         self.port = site._server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
+        self.release()
         await self.runner.cleanup()

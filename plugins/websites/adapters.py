@@ -11,7 +11,8 @@
   is the system's, or ``GOVFLOW_WEBSITES_NAMESERVER=host:port`` (the tests' loopback server).
 - ``websites_fetcher``: fetches a site with aiohttp: the home page's ``<title>`` (re-check,
   WS-03) and a bounded crawl of the same host looking for the identification code (WS-06),
-  respecting robots.txt. Sites are fetched on port 80, or ``GOVFLOW_WEBSITES_SITE_PORT``.
+  respecting robots.txt. Sites are fetched on port 80, or ``GOVFLOW_WEBSITES_SITE_PORT``; a
+  crawl takes at most ``GOVFLOW_WEBSITES_CRAWL_SECONDS`` (default ``Limits.seconds``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .crawl import Crawler, Limits
 HERE = Path(__file__).parent
 NAMESERVER_ENV = "GOVFLOW_WEBSITES_NAMESERVER"
 SITE_PORT_ENV = "GOVFLOW_WEBSITES_SITE_PORT"
+CRAWL_SECONDS_ENV = "GOVFLOW_WEBSITES_CRAWL_SECONDS"
 #: Verified against when the account does not exist, so both refusals take as long.
 _NO_ACCOUNT = PasswordHasher().hash("govflow-no-such-name-system-account")
 
@@ -147,12 +149,20 @@ class SiteFetcher:
 
     async def crawl(self, host: str, address: str, code: str) -> dict[str, Any]:
         """Every page reached from the home page: ``{"reachable", "pages": [{"url", "found",
-        "before_body_end"}], "robots_disallowed": [...]}``."""
+        "before_body_end"}], "robots_disallowed": [...], "not_reached": [...]}`` (the pages
+        found but not fetched when the time bound ran out)."""
         return await Crawler(host, address, self.port, self.limits).crawl(code)
 
 
 def _nameserver(env: Mapping[str, str]) -> str | None:
     return env.get(NAMESERVER_ENV) or None
+
+
+def _fetcher(env: Mapping[str, str]) -> SiteFetcher:
+    """The fetcher as the operator configured it: the sites' port and the crawl's time bound."""
+    seconds = env.get(CRAWL_SECONDS_ENV)
+    limits = Limits(seconds=float(seconds)) if seconds else Limits()
+    return SiteFetcher(int(env.get(SITE_PORT_ENV, "80")), limits)
 
 
 @hookimpl
@@ -175,7 +185,7 @@ def govflow_adapters() -> list[Adapter]:
         ),
         Adapter(
             "websites_fetcher",
-            {"aiohttp": lambda config: SiteFetcher(int(os.environ.get(SITE_PORT_ENV, "80")))},
+            {"aiohttp": lambda config: _fetcher(os.environ)},
             default="aiohttp",
         ),
     ]

@@ -104,7 +104,11 @@ async def application_context(
             context["site"] = await home_page(data, context["dns"], adapters[FETCHER])
     latest = await MountCheck.filter(application_id=subject.id).order_by("-id").first()
     if latest is not None:
-        context["mount_check"] = {"reachable": latest.reachable, "pages": latest.pages}
+        context["mount_check"] = {
+            "reachable": latest.reachable,
+            "pages": latest.pages,
+            "pages_not_reached": latest.pages_not_reached,
+        }
     return context
 
 

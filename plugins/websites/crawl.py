@@ -3,7 +3,9 @@
 The site is reached at the address its domain resolves to (the one the application gave and
 DNS confirmed), with the domain as ``Host``, as a browser would. Only pages of that host are
 followed, breadth first, at most ``Limits.pages`` pages, ``Limits.depth`` links deep and
-``Limits.seconds`` in all; robots.txt is read first and honoured (urllib.robotparser).
+``Limits.seconds`` in all; robots.txt is read first and honoured (urllib.robotparser). When
+the time runs out the crawl stops and names the pages it had found but not yet fetched
+(``not_reached``), so a slow site is reported, not mistaken for a fully checked one.
 """
 
 from __future__ import annotations
@@ -87,25 +89,34 @@ class Crawler:
     async def crawl(self, code: str) -> dict[str, Any]:
         pages: list[dict[str, Any]] = []
         disallowed: list[str] = []
+        #: Pages found and not fetched yet, the one being fetched first.
+        queue: list[tuple[str, int]] = [(self.base, 0)]
+        not_reached: list[str] = []
         async with self._session() as session:
-            robots = await self._robots(session)
             try:
                 async with asyncio.timeout(self.limits.seconds):
-                    reachable = await self._walk(session, robots, code, pages, disallowed)
+                    robots = await self._robots(session)
+                    reachable = await self._walk(session, robots, code, queue, pages, disallowed)
             except TimeoutError:
                 reachable = bool(pages)
-        return {"reachable": reachable, "pages": pages, "robots_disallowed": disallowed}
+                not_reached = [url for url, _ in queue][: self.limits.pages - len(pages)]
+        return {
+            "reachable": reachable,
+            "pages": pages,
+            "robots_disallowed": disallowed,
+            "not_reached": not_reached,
+        }
 
-    async def _walk(self, session, robots, code, pages, disallowed) -> bool:
-        queue: list[tuple[str, int]] = [(self.base, 0)]
+    async def _walk(self, session, robots, code, queue, pages, disallowed) -> bool:
         seen = {self.base}
         reachable = False
         while queue and len(pages) < self.limits.pages:
-            url, depth = queue.pop(0)
+            url, depth = queue[0]
             if not robots.can_fetch(USER_AGENT, url):
-                disallowed.append(url)
+                disallowed.append(queue.pop(0)[0])
                 continue
             html = await self._get(session, url)
+            queue.pop(0)
             if html is None:
                 if url == self.base:
                     return False

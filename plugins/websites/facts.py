@@ -92,7 +92,7 @@ def application_facts(
     (domain -> ``{"status", "ipv4": [...], "ipv6": [...]}``), ``other_applications`` (the
     unit's other applications: ``chinese_domain``, ``english_domain``, ``state``),
     ``paper_materials`` (``type``, ``stamped``) and ``mount_check`` (``reachable``, ``pages``:
-    ``[{"url", "found", "before_body_end"}]``).
+    ``[{"url", "found", "before_body_end"}]``, ``pages_not_reached``: ``[url]``).
     """
     facts = [_application(document, matter, context.get("unit_domains"))]
     registration = context.get("registration")
@@ -213,7 +213,8 @@ def _others(document: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) ->
 
 
 def mount_check_fact(check: Mapping[str, Any]) -> Fact:
-    """Counts of the pages fetched, those without the code, those with it in the wrong place."""
+    """Counts of the pages fetched, those without the code, those with it in the wrong place,
+    and those the crawl's time bound left unfetched."""
     pages = list(check.get("pages") or ())
     return {
         "kind": "mount_check",
@@ -223,6 +224,7 @@ def mount_check_fact(check: Mapping[str, Any]) -> Fact:
         "pages_misplaced_code": sum(
             1 for p in pages if p.get("found") and p.get("before_body_end") is False
         ),
+        "pages_not_reached": len(check.get("pages_not_reached") or ()),
     }
 
 

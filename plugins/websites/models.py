@@ -69,7 +69,8 @@ class IdentificationCode(Model):
 
 class MountCheck(Model):
     """One crawl of an approved site: each page fetched and whether the code is before
-    ``</body>`` on it. ``mounted`` only when the site answered and every page has it."""
+    ``</body>`` on it. ``mounted`` only when the site answered, the crawl finished in its
+    time and every page has it."""
 
     id = fields.IntField(primary_key=True)
     application = fields.ForeignKeyField(
@@ -79,6 +80,8 @@ class MountCheck(Model):
     reachable = fields.BooleanField()
     #: ``[{"url", "found", "before_body_end"}]`` in the order the pages were fetched.
     pages = fields.JSONField()
+    #: The pages found but not fetched when the crawl's time bound ran out.
+    pages_not_reached = fields.JSONField(default=list)
     mounted = fields.BooleanField()
     #: The account that asked (a unit, a reviewer, the system's scheduled re-check).
     checked_by = fields.ForeignKeyField("govflow.Account", related_name="websites_mount_checks")

@@ -2,8 +2,8 @@
 
 One function for the route a unit or a reviewer calls (挂标检测) and for the scheduled
 re-check of the system actor, so both record the same thing: every page fetched, each with
-whether the code is on it and before ``</body>``; ``mounted`` only when the site answered and
-every page has it there.
+whether the code is on it and before ``</body>``, and the pages the time bound left unfetched;
+``mounted`` only when the site answered, every page was fetched and every page has it there.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def summary(check: MountCheck, code: str) -> dict[str, Any]:
         "pages_code_after_body_end": [
             p["url"] for p in pages if p.get("found") and not p.get("before_body_end")
         ],
+        "pages_not_reached": list(check.pages_not_reached or ()),
         "pages": pages,
     }
 
@@ -61,9 +62,11 @@ async def check_site(
     else:
         result = await adapters[FETCHER].crawl(host, address, issued.code)
     pages = list(result.get("pages") or ())
+    not_reached = list(result.get("not_reached") or ())
     mounted = bool(
         result.get("reachable")
         and pages
+        and not not_reached
         and all(p.get("found") and p.get("before_body_end") for p in pages)
     )
     check = await MountCheck.create(
@@ -71,6 +74,7 @@ async def check_site(
         checked_at=clock.now(),
         reachable=bool(result.get("reachable")),
         pages=pages,
+        pages_not_reached=not_reached,
         mounted=mounted,
         checked_by_id=actor_id,
     )
