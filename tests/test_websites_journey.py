@@ -357,6 +357,20 @@ async def test_WS02_login_takes_account_password_and_captcha(client):
     assert "password" not in me["profile"]
 
 
+async def test_WS01_a_bad_landline_and_a_bad_password_are_told_at_once(client):
+    """一次性告知: the password rule judges only the step's input, so the document's schema
+    errors do not hide it; one 422 names both, and nothing is registered."""
+    status, problem = await register(
+        client, {**REGISTRATION, "handler_landline": "52035000"}, "Abcdefgh123456789"
+    )
+    assert status == 422
+    assert {"/handler_landline", "/input/password"} <= fields_of(problem), problem
+    assert "websites.registration.password-policy" in rules_of(problem)
+    # Rules about the document wait for a document that passes its schema.
+    assert "websites.registration.agreement" not in rules_of(problem)
+    assert not await Account.filter(kind="unit").exists()
+
+
 async def test_WS01_a_unit_with_a_name_system_account_logs_in_with_it(client):
     """已有“网上名称注册管理系统”账号的单位可用原账户直接登录: registering is refused and names
     the way; the account logs in with the name system's password (checked by the name-system
