@@ -245,6 +245,17 @@ async def approved(client, unit, reviewer, data=None) -> dict:
     return await step(client, reviewer, application, "approve", reply="审核通过")
 
 
+async def paste_code(client, sites, unit, application) -> dict:
+    """标识管理: the unit copies the snippet of the application's code and pastes it before
+    ``</body>`` on every page of its site; the mark it copied."""
+    marks = await (await client.get("/api/websites/identification", headers=unit)).json()
+    mark = next(m for m in marks["items"] if m["application_id"] == application["id"])
+    host = application["data"].get("english_domain") or HOST
+    for path, html in sites.pages.setdefault(host, {}).items():
+        sites.pages[host][path] = html.replace("</body>", mark["snippet"] + "</body>")
+    return mark
+
+
 # -- WS-01, WS-02 ---------------------------------------------------------------------------------
 
 
@@ -645,10 +656,7 @@ async def test_WS06_a_crawl_out_of_time_ends_and_names_the_pages_it_did_not_reac
     unit = await registered_unit(client)
     reviewer = await login(client, "establishment-bj")
     application = await approved(client, unit, reviewer)
-    marks = await (await client.get("/api/websites/identification", headers=unit)).json()
-    snippet = marks["items"][0]["snippet"]
-    for path in ("/", "/news.html", "/about.html"):
-        sites.pages[HOST][path] = sites.pages[HOST][path].replace("</body>", snippet + "</body>")
+    await paste_code(client, sites, unit, application)
     sites.stalled.add((HOST, "/news.html"))
 
     check_url = f"/api/websites/applications/{application['id']}/mount-check"
@@ -673,10 +681,7 @@ async def test_WS06_the_scheduled_recheck_lists_and_unlists_as_the_system(client
     unit = await registered_unit(client)
     reviewer = await login(client, "establishment-bj")
     application = await approved(client, unit, reviewer)
-    marks = await (await client.get("/api/websites/identification", headers=unit)).json()
-    snippet = marks["items"][0]["snippet"]
-    for path in ("/", "/news.html", "/about.html"):
-        sites.pages[HOST][path] = sites.pages[HOST][path].replace("</body>", snippet + "</body>")
+    await paste_code(client, sites, unit, application)
     kernel = client.app[KERNEL]
     runner = JobRunner(kernel, jobs_of(kernel.pm), kernel.adapters, worker_id="test")
     await runner.run_once()
@@ -697,11 +702,7 @@ async def test_WS06_the_scheduled_recheck_lists_and_unlists_as_the_system(client
 
 async def listed_site(client, sites, unit, reviewer, data=None) -> tuple[dict, str]:
     application = await approved(client, unit, reviewer, data)
-    marks = await (await client.get("/api/websites/identification", headers=unit)).json()
-    mark = next(m for m in marks["items"] if m["application_id"] == application["id"])
-    host = application["data"].get("english_domain") or HOST
-    for path, html in sites.pages.setdefault(host, {}).items():
-        sites.pages[host][path] = html.replace("</body>", mark["snippet"] + "</body>")
+    mark = await paste_code(client, sites, unit, application)
     check = f"/api/websites/applications/{application['id']}/mount-check"
     assert (await (await client.post(check, headers=unit)).json())["mounted"]
     application = await step(client, unit, application, "confirm_mount")
