@@ -36,13 +36,17 @@ async def recheck(jobs: JobContext) -> None:
         if application.state == "awaiting_mount" and result["mounted"]:
             await jobs.transition(application.id, "confirm_mount")
         elif application.state == "listed" and not result["mounted"]:
-            missing = result["pages_missing_code"] + result["pages_code_after_body_end"]
-            reason = "、".join(missing) if missing else "网站无法访问"
-            await jobs.transition(
-                application.id,
-                "unlist",
-                reply=f"复查未在以下网页的</body>前检测到网站标识代码：{reason}",
-            )
+            await jobs.transition(application.id, "unlist", reply=unlist_reason(result))
+
+
+def unlist_reason(result: dict) -> str:
+    """Why the re-check takes a site off the list, naming the pages (the unit's reply)."""
+    missing = result["pages_missing_code"] + result["pages_code_after_body_end"]
+    if missing:
+        return f"复查未在以下网页的</body>前检测到网站标识代码：{'、'.join(missing)}"
+    if result["pages_not_reached"]:
+        return f"复查在规定时间内未能访问以下网页：{'、'.join(result['pages_not_reached'])}"
+    return "复查时网站无法访问"
 
 
 @hookimpl
