@@ -83,6 +83,8 @@ async def registration_context(
 async def application_context(
     subject: Subject, transition: str, lookup: Lookup, adapters: Mapping[str, Any]
 ) -> dict[str, Any]:
+    """The unit's domains and registration (its account's profile), the papers recorded, the
+    latest mount check; on submit also the SMS confirmation, DNS and (re-check) the site."""
     data = subject.data
     owner = await lookup.account(subject.owner_id) or {}
     profile = owner.get("profile") or {}
@@ -161,6 +163,7 @@ def site_address(data: Mapping[str, Any], answers: Mapping[str, Any]) -> str | N
 
 
 async def home_page(data: Mapping[str, Any], answers: Mapping[str, Any], fetcher: Any) -> dict:
+    """The home page's title, fetched at the address DNS confirmed; unreachable without one."""
     host, address = site_host(data), site_address(data, answers)
     if host is None or address is None:
         return {"reachable": False}

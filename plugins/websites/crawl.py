@@ -26,6 +26,9 @@ _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Limits:
+    """How far one crawl goes: a site of thousands of pages, or one that answers slowly,
+    must not hold a check (or the daily re-check of every site) for long."""
+
     pages: int = 30
     depth: int = 3
     seconds: float = 20.0
@@ -70,6 +73,8 @@ def code_position(html: str, code: str) -> dict[str, bool]:
 
 
 class Crawler:
+    """One site reached at one address, with its domain as ``Host``, within ``Limits``."""
+
     def __init__(self, host: str, address: str, port: int, limits: Limits) -> None:
         self.host, self.address, self.port, self.limits = host.lower(), address, port, limits
         shown = host if port == 80 else f"{host}:{port}"
@@ -108,6 +113,8 @@ class Crawler:
         }
 
     async def _walk(self, session, robots, code, queue, pages, disallowed) -> bool:
+        """Breadth first from the home page. A page leaves ``queue`` only once fetched, so
+        when the time bound cancels the walk the queue is exactly what was not reached."""
         seen = {self.base}
         reachable = False
         while queue and len(pages) < self.limits.pages:

@@ -31,6 +31,7 @@ def facts_for(
     document: Mapping[str, Any],
     context: Mapping[str, Any],
 ) -> list[Fact]:
+    """The facts of a registration or an application from its document and the context."""
     if workflow == "registration":
         return registration_facts(document, context)
     if workflow == "application":
@@ -194,6 +195,8 @@ def dns_fact(role: str, document: Mapping[str, Any], result: Mapping[str, Any]) 
 
 
 def _others(document: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) -> list[Fact]:
+    """The unit's other applications, each with its state and whether it names one of this
+    application's domains (in any spelling: compared as A-labels)."""
     mine = {
         domain_key(document[key])
         for key in ("chinese_domain", "english_domain")

@@ -23,6 +23,7 @@ RECHECK = "websites.mount-recheck"
 
 
 async def recheck(jobs: JobContext) -> None:
+    """Crawl every approved site once, and list or unlist it by what the crawl found."""
     codes = await IdentificationCode.all().order_by("id").prefetch_related("application")
     for code in codes:
         application = code.application

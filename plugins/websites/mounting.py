@@ -31,6 +31,7 @@ def snippet(code: str, origin: str) -> str:
 
 
 def summary(check: MountCheck, code: str) -> dict[str, Any]:
+    """A check as the unit reads it: the pages named by what is wrong with them."""
     pages = list(check.pages or ())
     return {
         "identification_code": code,

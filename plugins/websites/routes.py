@@ -76,10 +76,18 @@ async def login(call: Call) -> dict[str, Any]:
     }
 
 
-async def _own_application(call: Call) -> Subject:
+async def _website_application(call: Call) -> Subject:
+    """The website application of the route's ``{id}``, if the caller may read it (the
+    kernel answers 404 otherwise, as for any subject)."""
     subject = await call.subject(int(call.request.match_info["id"]))
     if subject.process != "websites" or subject.workflow != "application":
         raise NotFound("not a website application")
+    return subject
+
+
+async def _own_application(call: Call) -> Subject:
+    """The website application of the route's ``{id}`` that the calling unit applied with."""
+    subject = await _website_application(call)
     if subject.owner_id != call.actor.id:
         raise Forbidden("only the unit that applies confirms its handler's mobile")
     return subject
@@ -161,15 +169,8 @@ def _state_title(call: Call, state: str) -> dict[str, str] | None:
     return next((s["title"] for s in states if s["name"] == state), None)
 
 
-async def _reviewed_application(call: Call) -> Subject:
-    subject = await call.subject(int(call.request.match_info["id"]))
-    if subject.process != "websites" or subject.workflow != "application":
-        raise NotFound("not a website application")
-    return subject
-
-
 async def read_papers(call: Call) -> dict[str, Any]:
-    subject = await _reviewed_application(call)
+    subject = await _website_application(call)
     return await _papers(subject.id)
 
 
@@ -188,7 +189,7 @@ async def _papers(application_id: int) -> dict[str, Any]:
 async def record_papers(call: Call) -> dict[str, Any]:
     """收到书面材料: the papers that arrived, each stamped or not (WS-05). Replaces what was
     recorded before; approval is for the rules, which read these rows."""
-    subject = await _reviewed_application(call)
+    subject = await _website_application(call)
     if subject.state not in ("awaiting_materials", "materials_review"):
         raise Conflict(
             f"papers are recorded after the preliminary review passed; it is {subject.state}"
@@ -236,7 +237,7 @@ async def mount_check(call: Call) -> dict[str, Any]:
     """挂标检测: crawl the site now; every page without the code (or with it after
     ``</body>``) is named. Then ``confirm_mount`` lists the site when the check found it on
     every page (the scheduled re-check does that by itself)."""
-    subject = await _reviewed_application(call)
+    subject = await _website_application(call)
     if call.actor.kind == "unit" and subject.owner_id != call.actor.id:
         raise Forbidden("a unit checks its own sites")
     if subject.state not in CHECKED_STATES:
