@@ -20,14 +20,22 @@ pdf-font:
 	test -f $(PDF_FONT) || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
 # -- end PDF font -------------------------------------------------------------------------------
 
-install: $(STAMP) pdf-font
+# -- Browser (WS-07) ---------------------------------------------------------------------------
+# tests/test_websites_browser.py drives Debian's chromium headless through its chromedriver.
+.PHONY: browser
+browser:
+	test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+# -- end browser -------------------------------------------------------------------------------
+
+install: $(STAMP) pdf-font browser
 
 # Migrates the SQLite database under data/ and loads the demo accounts (both idempotent), then serves.
 serve: $(STAMP) pdf-font
 	$(BIN)/govflow demo
 	$(BIN)/govflow serve --host 127.0.0.1 --port 8080
 
-test: $(STAMP) pdf-font
+test: $(STAMP) pdf-font browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -20,6 +20,8 @@ _LAZY = {
     "JobContext": ("jobs", "JobContext"),
     "captcha_check": ("captcha", "check"),
     "throttle_hit": ("throttle", "hit"),
+    "verification_check": ("verification", "check"),
+    "password_login": ("auth", "login"),
 }
 
 
@@ -57,7 +59,9 @@ __all__ = [
     "hookimpl",
     "normalise_identifier",
     "now",
+    "password_login",
     "throttle_hit",
     "today",
     "validate_identifier",
+    "verification_check",
 ]

@@ -157,24 +157,43 @@ class Kernel:
         """Schema, then the rulesets guarding ``transition``: every outcome at once.
 
         Without a transition, the first one leaving the workflow's initial state (the
-        submission) is checked. Rules only see a document that passed its schema.
+        submission) is checked. Rules only see a document that passed its schema, except the
+        rules that judge the step's input alone (``_input_rules``).
         """
         proc = self.process(process)
         wf = self._workflow(proc, workflow, matter)
         step = self._transition(wf, transition)
+        ctx = {"transition": step.name, **(context or {})}
         schema_id = proc.schema_for(wf.name, matter)
         if schema_id is not None:
             uri = self.schemas.resolve_id(schema_id, process)
             violations = self.schemas.validate(uri, document)
             if violations:
                 decision = Decision(as_of or clock.today(), (), tuple(violations))
+                decision = decision.merged(self._input_rules(process, wf, matter, step, ctx, as_of))
                 self.metrics.decision(process, decision)
                 return decision
-        ctx = {"transition": step.name, **(context or {})}
         facts = self.facts(process, wf.name, matter, document, ctx)
         decision = self.rules.evaluate(step.rulesets, facts, as_of)
         self.metrics.decision(process, decision)
         return decision
+
+    def _input_rules(self, process, wf, matter, step, ctx, as_of) -> Decision:
+        """The outcomes of the rules that name only the step's ``input`` fields (``/input/…``),
+        when the document failed its schema: such a rule judges what was typed for the step
+        (a password), not the document, so it is told together with the schema's violations
+        (一次性告知). Their facts are built over an empty document; no other rule is kept."""
+
+        def judges_input(outcome) -> bool:
+            return bool(outcome.fields) and all(f.startswith("/input/") for f in outcome.fields)
+
+        rules = [o for n in step.rulesets for o in self.rules.get(n).outcomes.values()]
+        if not ctx.get("input") or not any(judges_input(o) for o in rules):
+            return Decision(as_of or clock.today(), (), ())
+        facts = self.facts(process, wf.name, matter, {}, ctx)
+        decided = self.rules.evaluate(step.rulesets, facts, as_of)
+        kept = tuple(o for o in decided.outcomes if judges_input(o))
+        return Decision(decided.as_of, decided.rulesets, kept)
 
     def _workflow(self, proc: Process, workflow: str | None, matter: str | None):
         if matter is not None:

@@ -7,6 +7,7 @@ its audit record like any other; it is idempotent, so ``make serve`` may run it 
 from __future__ import annotations
 
 import base64
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,9 @@ async def _steps(
     kernel: Kernel, application: Application, steps: list[dict[str, Any]], folder: Path
 ) -> list[Path]:
     """What the demo does next with a subject, through the API's own code: agree to a text,
-    attach a file, take a transition as a named account; files an effect hands back are
-    written out."""
+    attach a file, take a transition as a named account, run a plugin's own demo action (what
+    a person does through that plugin's routes, e.g. typing the SMS code); files an effect
+    hands back are written out."""
     written: list[Path] = []
     for step in steps:
         actor = await _actor(application, step.get("as"))
@@ -64,6 +66,10 @@ async def _steps(
         if "agree" in step:  # the text's version in force, as the API's agreement route
             current = agreements.text(kernel, step["agree"])
             await agreements.agree(kernel, actor.account, step["agree"], current.version)
+            continue
+        if "run" in step:  # a plugin's own demo action, ``module:function(kernel, subject)``
+            module, _, name = step["run"].partition(":")
+            await getattr(importlib.import_module(module), name)(kernel, application)
             continue
         if "attach" in step:
             upload = _FileUpload(folder / step["attach"]["file"])
@@ -145,7 +151,11 @@ async def _application(kernel: Kernel, raw: dict[str, Any]) -> Application | Non
         (m.workflow for m in process.matters if m.name == matter), None
     )
     existing = Application.filter(owner_id=owner.id, process=process.name)
-    if await existing.filter(workflow=name).exists() if name else await existing.exists():
+    if name:
+        existing = existing.filter(workflow=name)
+    if matter:  # one of each matter: a unit may open one site and have another re-checked
+        existing = existing.filter(matter=matter)
+    if await existing.exists():
         return None
     application = await workflow.create(
         kernel,

@@ -73,10 +73,16 @@ class Form:
     matters: tuple[str, ...] = ()
     signatures: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: The states in which the form may be printed (none named: any state).
+    states: tuple[str, ...] = ()
 
     def applies_to(self, matter: str | None) -> bool:
         """A form that names no matters is for every matter of its process."""
         return not self.matters or matter in self.matters
+
+    def printable_in(self, state: str | None) -> bool:
+        """A form that names states prints only in them (e.g. once a review has passed)."""
+        return not self.states or state in self.states
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title.as_dict(), "matters": list(self.matters)}
@@ -116,6 +122,7 @@ def parse(raw: Mapping[str, Any]) -> Form:
         matters=tuple(raw.get("matters", ())),
         signatures=tuple(raw.get("signatures", ())),
         notes=tuple(raw.get("notes", ())),
+        states=tuple(raw.get("states", ())),
     )
 
 

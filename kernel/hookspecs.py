@@ -118,7 +118,12 @@ def govflow_jobs() -> list[Job]:
 
 @hookspec
 def govflow_context(
-    process: str, subject: Subject, actor: Actor, transition: str, lookup: Lookup
+    process: str,
+    subject: Subject,
+    actor: Actor,
+    transition: str,
+    lookup: Lookup,
+    adapters: Mapping[str, Any],
 ) -> Mapping[str, Any] | None:
     """Per process, may be async: what the rules may know beyond the document, from the server.
 
@@ -126,9 +131,11 @@ def govflow_context(
     with the ``subject`` (id, workflow, matter, state, data, owner, region, version), the
     ``actor`` taking the step, the ``transition`` name, and ``lookup``, a read-only way to query
     the kernel's records (the owner's other subjects, attachments, agreements, accounts); a
-    plugin reads its own tables with its own models. Build the context from the database, the
-    clock and the adapters — never from the request: in a real transition the only client
-    values the rules see are the document and the fields the transition declares
+    plugin reads its own tables with its own models; ``adapters``, the outside services as the
+    operator chose them (``adapters[name]``, as routes and jobs get them). Build the context
+    from the database, the clock and the adapters — never from the request: in a real
+    transition the only client values the rules see are the document and the fields the
+    transition declares
     (``context["input"]``). The kernel's generic context (``owner``, ``actor``, ``state``,
     ``attachments``, ``agreements``, ``login_method``, ``input``) is merged under what is
     returned here. Return a mapping (or ``None`` for nothing more).
@@ -215,7 +222,8 @@ def govflow_notifications(
 
     Called inside the transition, before its transaction commits; the messages are written to
     the outbox in that transaction and sent afterwards by the outbox worker, with retries.
-    ``subject`` has the application's ``id``, ``workflow``, ``matter`` and new ``state``;
+    ``subject`` has the application's ``id``, ``workflow``, ``matter``, new ``state`` and its
+    ``data`` (e.g. the handler's contacts typed in the application);
     ``owner`` is the applicant's ``username``, ``display_name`` and profile (``email``,
     ``mobile`` when known); ``reply`` is the reviewer's text. Return a list of
     ``{"channel": "email" | "sms" | "log", "recipient", "subject", "body"}`` (an empty list

@@ -338,6 +338,7 @@ async def built_context(
         actor=actor.view(),
         transition=transition.name,
         lookup=contract.Lookup(),
+        adapters=kernel.adapters,
     )
     for result in built:
         context.update(await await_me_maybe(result) or {})

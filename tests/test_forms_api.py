@@ -164,6 +164,10 @@ async def test_a_website_application_prints_the_letter_and_the_form_with_its_sit
     unit = await login(client, "site-unit")
     application = await create(client, unit, WEBSITE, process="websites")
     base = f"/api/applications/{application['id']}/forms"
+    assert (await (await client.get(base, headers=unit)).json())["items"] == []  # WS-05: not yet
+    assert (await client.get(f"{base}/letter.pdf", headers=unit)).status == 409
+    # The layout only: the way there through the review is tests/test_websites_journey.py.
+    await Application.filter(id=application["id"]).update(state="awaiting_materials")
     items = (await (await client.get(base, headers=unit)).json())["items"]
     assert [i["title"]["zh"] for i in items] == [
         "关于申请对网站开办审核和资格复核的函",

@@ -36,6 +36,14 @@ class NothingToCorrect(ApiError):
     )
 
 
+class NotPrintableYet(ApiError):
+    status, code, title = (
+        409,
+        "form-not-printable",
+        Text("当前办理状态下不能打印该表格", "This form cannot be printed in the current state"),
+    )
+
+
 def _download(body: bytes, filename: str, fallback: str) -> web.Response:
     """A PDF with its Chinese file name (RFC 6266 / RFC 5987) and an ASCII one for old clients."""
     disposition = (
@@ -63,7 +71,11 @@ async def list_forms(request: web.Request) -> web.Response:
     actor = actor_of(request)
     application = await readable(request, actor.account, application_id(request))
     available = forms.available(kernel.process(application.process), application.matter)
-    items = [{**form.as_dict(), "url": _url(application, form)} for form in available]
+    items = [
+        {**form.as_dict(), "url": _url(application, form)}
+        for form in available
+        if form.printable_in(application.state)
+    ]
     return json_response({"items": items})
 
 
@@ -77,6 +89,10 @@ async def download_form(request: web.Request) -> web.Response:
     form = next((f for f in available if f.name == name), None)
     if form is None:
         raise NotFound(f"application {application.id} has no form '{name}'")
+    if not form.printable_in(application.state):
+        raise NotPrintableYet(
+            f"'{name}' prints in {', '.join(form.states)}; the application is {application.state}"
+        )
     owner = await Account.get(id=application.owner_id)
     unit = str(application.data.get("unit_name") or owner.display_name)
     header = forms.Header(application.id, unit, clock.today())

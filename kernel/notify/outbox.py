@@ -34,6 +34,7 @@ async def transition_messages(
         "workflow": workflow.name,
         "matter": application.matter,
         "state": target.name,
+        "data": application.data,
     }
     planned: list[dict[str, Any]] | None = notifications(
         process=process.name,

@@ -1,9 +1,10 @@
 """What the websites rules see about a registration or an application, and what was observed.
 
 Everything fiddly is worked out here, in Python, so that the rule files stay plain: whether
-the password was typed the same twice (the password itself never becomes a fact), whether a
+the password (the registration's transition input, never the document) follows the policy
+and was typed the same twice (the password itself never becomes a fact), whether a
 domain is one the unit holds, whether the IP address is the one the domain resolves to,
-whether the website name is the one in the browser tab and the header, how many pages lack
+whether the website name is in the home page's title, how many pages lack
 the identification code. Domains, addresses and phone numbers are compared in their
 canonical forms, so ``中国机构编制网.政务`` equals its punycode and ``+86 10 52035000`` equals
 ``010-52035000``.
@@ -19,11 +20,6 @@ from kernel import hookimpl, validate_identifier
 
 Fact = dict[str, Any]
 
-#: Endings of names that only enterprises and firms use (WS-01: 非党政机关请勿在此填报信息).
-#: Deliberately short: 协会, 学会 and the like end the names of 人民团体 (中国科学技术协会) too.
-#: The authority on what a unit is remains the register of organs (context ``organ_register``).
-COMMERCIAL_ENDINGS = ("公司", "集团", "事务所", "商行", "工厂")
-
 #: Which ``application_type`` each matter of the manifest stands for.
 MATTER_TYPES = {"new_site": "new", "recheck": "recheck"}
 
@@ -35,6 +31,7 @@ def facts_for(
     document: Mapping[str, Any],
     context: Mapping[str, Any],
 ) -> list[Fact]:
+    """The facts of a registration or an application from its document and the context."""
     if workflow == "registration":
         return registration_facts(document, context)
     if workflow == "application":
@@ -46,19 +43,23 @@ def facts_for(
 
 
 def registration_facts(document: Mapping[str, Any], context: Mapping[str, Any]) -> list[Fact]:
-    """The form, the register of organs' answer about the unit, an existing name account.
+    """The form, the password typed (the step's ``input``), the register of organs' answer
+    about the unit, an existing name account.
 
-    ``context`` may carry ``organ_register`` (``found``, ``nature``) and
-    ``name_system_account`` (the unit's existing login account of the online-name system).
+    ``context`` may carry ``input`` (``password``, ``password_confirm``), ``organ_register``
+    (``found``, ``nature``) and ``name_system_account`` (the unit's existing login account of
+    the online-name system).
     """
-    name = _text(document.get("unit_name"))
+    typed = context.get("input") or {}
+    password = typed.get("password")
     facts: list[Fact] = [
         {
             "kind": "registration",
             "system_category": document.get("system_category"),
-            "password_confirmed": document.get("password") == document.get("password_confirm"),
+            "password_given": isinstance(password, str) and password != "",
+            "password_valid": password_valid(password),
+            "password_confirmed": password == typed.get("password_confirm"),
             "agreement_accepted": document.get("agreement_accepted") is True,
-            "name_looks_commercial": name.endswith(COMMERCIAL_ENDINGS),
         }
     ]
     register = context.get("organ_register")
@@ -88,11 +89,11 @@ def application_facts(
 
     ``context`` may carry: ``unit_domains`` (domains the unit holds in the online-name
     system), ``registration`` (the unit's registration document), ``sms_code``
-    (``{"verified": bool}``), ``site`` (``reachable``, ``tab_title``, ``header_name``), ``dns``
+    (``{"verified": bool}``), ``site`` (``reachable``, ``tab_title``), ``dns``
     (domain -> ``{"status", "ipv4": [...], "ipv6": [...]}``), ``other_applications`` (the
     unit's other applications: ``chinese_domain``, ``english_domain``, ``state``),
     ``paper_materials`` (``type``, ``stamped``) and ``mount_check`` (``reachable``, ``pages``:
-    ``[{"url", "found", "before_body_end"}]``).
+    ``[{"url", "found", "before_body_end"}]``, ``pages_not_reached``: ``[url]``).
     """
     facts = [_application(document, matter, context.get("unit_domains"))]
     registration = context.get("registration")
@@ -149,16 +150,22 @@ def _registered_unit(document: Mapping[str, Any], registration: Mapping[str, Any
     }
 
 
+def password_valid(password: Any) -> bool:
+    """WS-01: 8-16 half-width characters mixing letters and digits (kernel policy A)."""
+    try:
+        validate_identifier("password_a", password)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def _site(document: Mapping[str, Any], site: Mapping[str, Any]) -> Fact:
+    """WS-03 (re-check): the website name is the one in the browser tab, the home page's
+    ``<title>``; the title may say more (中国机构编制网 - 首页), so it must contain the name."""
     fact: Fact = {"kind": "site_observation", "reachable": site.get("reachable") is not False}
-    name = _text(document.get("website_name"))
-    tab, header = site.get("tab_title"), site.get("header_name")
-    if tab is not None:
-        fact["name_matches_tab"] = name == _text(tab)
-    if header is not None:
-        fact["name_matches_header"] = name == _text(header)
-    if tab is not None and header is not None:
-        fact["tab_matches_header"] = _text(tab) == _text(header)
+    tab = site.get("tab_title")
+    if fact["reachable"] and tab is not None:
+        fact["name_in_title"] = _text(document.get("website_name")) in _text(tab)
     return fact
 
 
@@ -188,6 +195,8 @@ def dns_fact(role: str, document: Mapping[str, Any], result: Mapping[str, Any]) 
 
 
 def _others(document: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) -> list[Fact]:
+    """The unit's other applications, each with its state and whether it names one of this
+    application's domains (in any spelling: compared as A-labels)."""
     mine = {
         domain_key(document[key])
         for key in ("chinese_domain", "english_domain")
@@ -207,7 +216,8 @@ def _others(document: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) ->
 
 
 def mount_check_fact(check: Mapping[str, Any]) -> Fact:
-    """Counts of the pages fetched, those without the code, those with it in the wrong place."""
+    """Counts of the pages fetched, those without the code, those with it in the wrong place,
+    and those the crawl's time bound left unfetched."""
     pages = list(check.get("pages") or ())
     return {
         "kind": "mount_check",
@@ -217,6 +227,7 @@ def mount_check_fact(check: Mapping[str, Any]) -> Fact:
         "pages_misplaced_code": sum(
             1 for p in pages if p.get("found") and p.get("before_body_end") is False
         ),
+        "pages_not_reached": len(check.get("pages_not_reached") or ()),
     }
 
 

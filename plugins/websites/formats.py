@@ -1,10 +1,11 @@
 """Narrower formats for the website application (WS-03), on top of the kernel's.
 
-The kernel's ``public-sector-domain`` accepts ``.gov.cn``, ``.政务`` and ``.公益`` alike, and
-``ip-public`` both address families; the form wants a ``.政务`` Chinese domain, a ``.gov.cn``
-English domain, an IPv4 and an IPv6 address in their own boxes. Each check below stays silent
-on a value the kernel format rejects (that format already names the problem), so the applicant
-gets one precise message per field, not two.
+The kernel's ``public-sector-domain`` accepts ``.gov.cn``, ``.政务`` and ``.公益`` alike; the
+form wants a ``.政务`` Chinese domain and a ``.gov.cn`` English domain. Each domain check stays
+silent on a value the kernel format rejects (that format already names the problem), so the
+applicant gets one precise message per field, not two. The address boxes take an IPv4 and an
+IPv6 address of any kind: the rules compare them with what DNS answers, and a private address
+is judged by DNS like any other (not refused first).
 """
 
 from __future__ import annotations
@@ -24,55 +25,59 @@ def _public_sector_domain(value: str) -> str | None:
         return None
 
 
-def _public_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def domain_suffix_check(suffix: str, zh: str, en: str) -> Callable[[str], None]:
+    """A format that wants a valid public-sector domain to end in ``suffix`` (A-label form);
+    silent on an invalid one, which the kernel's format names."""
+
+    def check(value: str) -> None:
+        domain = _public_sector_domain(value)
+        if domain is not None and not domain.endswith(suffix):
+            raise InvalidIdentifier("public_sector_domain", "suffix", zh, en)
+
+    return check
+
+
+check_zhengwu_domain = domain_suffix_check(
+    f".{ZHENGWU_TLD}", "中文域名须以“.政务”结尾", "The Chinese domain name must end in .政务"
+)
+check_gov_cn_domain = domain_suffix_check(
+    ".gov.cn", "英文域名须以“.gov.cn”结尾", "The English domain name must end in .gov.cn"
+)
+
+
+def _any_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """Any address DNS may answer, private ones too: whether it is the site's is DNS's call."""
     try:
-        return ipaddress.ip_address(validate_identifier("ip_public", value))
+        return ipaddress.ip_address(str(value).strip())
     except ValueError:
-        return None
-
-
-def check_zhengwu_domain(value: str) -> None:
-    domain = _public_sector_domain(value)
-    if domain is not None and domain.rsplit(".", 1)[-1] != ZHENGWU_TLD:
         raise InvalidIdentifier(
-            "public_sector_domain",
-            "suffix",
-            "中文域名须以“.政务”结尾",
-            "The Chinese domain name must end in .政务",
-        )
+            "ip_address",
+            "syntax",
+            "IP地址格式不正确",
+            "This is not an IP address",
+        ) from None
 
 
-def check_gov_cn_domain(value: str) -> None:
-    domain = _public_sector_domain(value)
-    if domain is not None and not domain.endswith(".gov.cn"):
-        raise InvalidIdentifier(
-            "public_sector_domain",
-            "suffix",
-            "英文域名须以“.gov.cn”结尾",
-            "The English domain name must end in .gov.cn",
-        )
+def address_version_check(version: int, zh: str, en: str) -> Callable[[str], None]:
+    """A format for one address box: an address of that IP version (4 or 6), of any kind."""
+
+    def check(value: str) -> None:
+        if _any_address(value).version != version:
+            raise InvalidIdentifier("ip_public", "version", zh, en)
+
+    return check
 
 
-def check_ipv4(value: str) -> None:
-    address = _public_address(value)
-    if address is not None and address.version != 4:
-        raise InvalidIdentifier(
-            "ip_public",
-            "version",
-            "此处须填写IPv4地址，IPv6地址请填写在IPV6一栏",
-            "An IPv4 address goes here; put an IPv6 address in the IPv6 box",
-        )
-
-
-def check_ipv6(value: str) -> None:
-    address = _public_address(value)
-    if address is not None and address.version != 6:
-        raise InvalidIdentifier(
-            "ip_public",
-            "version",
-            "此处须填写IPv6地址，IPv4地址请填写在IPV4一栏",
-            "An IPv6 address goes here; put an IPv4 address in the IPv4 box",
-        )
+check_ipv4 = address_version_check(
+    4,
+    "此处须填写IPv4地址，IPv6地址请填写在IPV6一栏",
+    "An IPv4 address goes here; put an IPv6 address in the IPv6 box",
+)
+check_ipv6 = address_version_check(
+    6,
+    "此处须填写IPv6地址，IPv4地址请填写在IPV4一栏",
+    "An IPv6 address goes here; put an IPv4 address in the IPv4 box",
+)
 
 
 FORMATS: Mapping[str, Callable[[str], object]] = {
