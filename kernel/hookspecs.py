@@ -118,15 +118,21 @@ def govflow_jobs() -> list[Job]:
 
 @hookspec
 def govflow_context(
-    process: str, subject: Subject, actor: Actor, transition: str, lookup: Lookup
+    process: str,
+    subject: Subject,
+    actor: Actor,
+    transition: str,
+    lookup: Lookup,
+    adapters: Mapping[str, Any],
 ) -> Mapping[str, Any] | None:
     """Per process, may be async: what the rules may know beyond the document, from the server.
 
     Called before every evaluation of a stored subject (a guarded transition, a dry run of one)
     with the ``subject`` (id, workflow, matter, state, data, owner, region, version), the
     ``actor`` taking the step, the ``transition`` name, and ``lookup``, a read-only way to query
-    the kernel's records (the owner's other subjects, attachments, agreements, accounts); a
-    plugin reads its own tables with its own models. Build the context from the database, the
+    the kernel's records (the owner's other subjects, attachments, agreements, accounts), and
+    ``adapters``, the outside services as the operator chose them; a plugin reads its own
+    tables with its own models. Build the context from the database, the
     clock and the adapters — never from the request: in a real transition the only client
     values the rules see are the document and the fields the transition declares
     (``context["input"]``). The kernel's generic context (``owner``, ``actor``, ``state``,
@@ -175,6 +181,18 @@ def govflow_server_fields(
     Return the fields (e.g. the unit's name and USCC from its account or register) that replace
     whatever the client sent for them, so that a document can never claim another unit's
     identity; ``None`` fills nothing.
+    """
+
+
+@hookspec
+def govflow_takes_part(process: str, subject: Subject, actor: Actor) -> bool | None:
+    """Per process, may be async: whether ``actor``, an applicant who neither owns ``subject``
+    nor acts for its owner, takes part in it all the same.
+
+    Called when such an account reads a subject or takes a transition. A party (the enterprise
+    an individual declared to) may read the subject and take the transitions its roles allow;
+    it never changes the owner's material (save, attachments, delete). Return ``True`` to admit
+    it; ``None`` or ``False`` leaves it out (404 on reading, as for anybody else's subject).
     """
 
 
@@ -239,6 +257,15 @@ def govflow_senders(config: Any) -> Mapping[str, Any] | None:
     channel name replaces the kernel's sender for it. Mappings of all plugins are merged;
     where two plugins name the same channel the later-registered plugin wins. Build the senders
     here but connect nowhere: this hook runs at start-up, ``send`` runs in the worker.
+    """
+
+
+@hookspec
+def govflow_demo(process: str, folder: Path) -> Any:
+    """Per process, may be async: demo rows of the plugin's own tables (``govflow demo``).
+
+    Called after the demo file's accounts are created and before its applications, with the
+    folder of the manifest. Must be idempotent: ``govflow demo`` runs on every ``make serve``.
     """
 
 

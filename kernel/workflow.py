@@ -338,6 +338,7 @@ async def built_context(
         actor=actor.view(),
         transition=transition.name,
         lookup=contract.Lookup(),
+        adapters=kernel.adapters,
     )
     for result in built:
         context.update(await await_me_maybe(result) or {})
@@ -409,7 +410,7 @@ async def transition(
     step = next((t for t in wf.transitions if t.name == name), None)
     if step is None:
         raise NotFound(f"workflow '{wf.name}' has no transition '{name}'")
-    await access.check_may_act(actor.account, application, step)
+    await access.check_may_act(actor.account, application, step, kernel)
     if application.state not in step.source:
         raise WrongState(
             f"'{name}' starts from {', '.join(step.source)}; the application is "

@@ -1,0 +1,240 @@
+"""注册申报管理 (EN-02, EN-03, EN-04): the enterprise's list, the commitment letter, and
+reporting and returning in batch.
+
+The commitment letter is shown by ``GET /api/engineers/commitment``, which records the server's
+time it was shown; the report's rules read the last showing and compare it with the moment of
+confirmation (``context.py``). Batch report and return take each item through the kernel's
+guarded transition (``call.transition``): its own rules, audit record and transaction, so one
+item's refusal undoes no other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from kernel import BadRequest, Call, NotFound, clock, field_error
+
+from .context import uscc_of
+from .models import CommitmentShowing, Declaration
+
+LETTER = Path(__file__).parent / "commitment.md"
+#: The letter's version: bump it when commitment.md changes (the acceptance records it).
+LETTER_VERSION = "2022-11"
+#: The seed's reading time; the rule's parameter (rules/engineers/report.yaml) decides.
+READING_SECONDS = 60
+
+#: States of items already reported (上报): reporting them again gives the seed's notice.
+REPORTED = (
+    "province_pending",
+    "province_withdrawal_requested",
+    "province_accepted",
+    "returned_by_province",
+    "ministry_pending",
+    "ministry_withdrawal_requested",
+    "ministry_accepted",
+    "returned_by_ministry",
+    "approved",
+    "refused",
+    "withdrawn",
+)
+#: 补正资质 is offered for reported pre-registrations still being handled.
+CORRECTABLE = (
+    "province_pending",
+    "province_withdrawal_requested",
+    "province_accepted",
+    "ministry_pending",
+    "ministry_withdrawal_requested",
+    "ministry_accepted",
+)
+#: The seed (3.2.2): 已经上报过的再次点击上报，会出现提示弹窗.
+ALREADY_REPORTED = {
+    "rule": "engineers.report.already-reported",
+    "kind": "notice",
+    "message": {
+        "zh": "该申报已上报，请勿重复上报",
+        "en": "This declaration has already been reported; it is not reported again",
+    },
+}
+
+
+async def show_commitment(call: Call) -> dict[str, Any]:
+    """企业承诺书: the text, and the server's record of when it was shown to this account."""
+    shown = await CommitmentShowing.create(
+        account_id=call.actor.id, version=LETTER_VERSION, shown_at=clock.now()
+    )
+    return {
+        "showing_id": shown.id,
+        "version": LETTER_VERSION,
+        "shown_at": shown.shown_at.isoformat(),
+        "reading_seconds": READING_SECONDS,
+        "confirm_label": "本公司作出上述承诺",
+        "text": LETTER.read_text("utf-8"),
+    }
+
+
+def mask_id(number: str) -> str:
+    """``1101**********0319``: the first four and last four characters of an ID number."""
+    if len(number) <= 8:
+        return number[:1] + "*" * (len(number) - 1)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+async def list_declarations(call: Call) -> dict[str, Any]:
+    """The declarations made to this enterprise, returned ones left out (seed 3.2.3), newest
+    first; ``q`` searches name, ID number and profession; ``state``, ``profession``,
+    ``declared_from``/``declared_to`` (dates) narrow it."""
+    query = Declaration.filter(employer_uscc=uscc_of(call.actor) or "-").exclude(
+        application__state__in=("draft", "returned")
+    )
+    params = call.request.query
+    if params.get("q", "").strip():
+        from tortoise.expressions import Q
+
+        text = params["q"].strip()
+        query = query.filter(
+            Q(person_name__icontains=text)
+            | Q(id_number__icontains=text)
+            | Q(profession__icontains=text)
+        )
+    for key, column in (("state", "application__state"), ("profession", "profession")):
+        if params.get(key):
+            query = query.filter(**{column: params[key]})
+    for key, op in (("declared_from", "gte"), ("declared_to", "lt")):
+        if params.get(key):
+            day = _date(params[key], key)
+            if op == "lt":
+                day += dt.timedelta(days=1)
+            moment = dt.datetime.combine(day, dt.time(), tzinfo=clock.CHINA)
+            query = query.filter(**{f"declared_at__{op}": moment})
+    rows = await query.order_by("-id").limit(200).prefetch_related("application")
+    states = call.description["workflows"]["declaration"]["states"]
+    titles = {s["name"]: s["title"] for s in states}
+    return {"items": [_item(row, titles) for row in rows]}
+
+
+def _date(text: str, key: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise field_error(
+            f"/query/{key}",
+            "engineers.query.date",
+            "日期格式应为YYYY-MM-DD",
+            "Dates are YYYY-MM-DD",
+        ) from None
+
+
+def _item(row: Declaration, titles: dict[str, Any]) -> dict[str, Any]:
+    application = row.application
+    state = application.state
+    actions = []
+    if state == "unreported":
+        actions += ["report", "return"]
+    if state in ("province_withdrawal_requested", "ministry_withdrawal_requested"):
+        actions += ["agree_withdrawal", f"refuse_withdrawal_at_{state.split('_')[0]}"]
+    if row.pre_registration and state in CORRECTABLE and row.qualification_corrected_at is None:
+        actions.append("correct_qualification")  # 补正资质
+    return {
+        "id": application.id,
+        "version": application.version,
+        "state": state,
+        "state_title": titles[state],
+        "person_name": row.person_name,
+        "id_number": mask_id(row.id_number),
+        "profession": row.profession,
+        "registration_type": application.data.get("registration_type"),
+        "matter": application.matter,
+        "pre_registration": row.pre_registration,
+        "declared_at": row.declared_at.isoformat(),
+        "reported_at": row.reported_at.isoformat() if row.reported_at else None,
+        "qualification_certificate_no": row.qualification_certificate_no,
+        "actions": actions,
+    }
+
+
+async def report_batch(call: Call) -> dict[str, Any]:
+    """上报 in batch, after the commitment letter: a result per item, in order."""
+    return {"results": [await _report(call, item) for item in call.body["items"]]}
+
+
+async def _report(call: Call, item: dict[str, Any]) -> dict[str, Any]:
+    row = await Declaration.get_or_none(
+        application_id=item["id"], employer_uscc=uscc_of(call.actor) or "-"
+    ).prefetch_related("application")
+    if row is not None and row.application.state in REPORTED:
+        return {
+            "id": item["id"],
+            "status": 409,
+            "state": row.application.state,
+            "notices": [ALREADY_REPORTED],
+        }
+    return await call.transition(
+        item["id"], "report", version=item["version"], input={"ticked": call.body["ticked"]}
+    )
+
+
+async def return_batch(call: Call) -> dict[str, Any]:
+    """退回 in batch: a result per item; returned items leave the list."""
+    reply = call.body.get("reply")
+    return {
+        "results": [
+            await call.transition(item["id"], "return", version=item["version"], reply=reply)
+            for item in call.body["items"]
+        ]
+    }
+
+
+async def qualification(call: Call) -> dict[str, Any]:
+    """补正资质's look-up: the enterprise's certificate in the qualification register."""
+    uscc = uscc_of(call.actor)
+    if uscc is None:
+        raise BadRequest("this account has no unified social credit code")
+    found = await call.adapters["qualification_register"].certificate(uscc)
+    if found is None:
+        return {
+            "found": False,
+            "message": {
+                "zh": "未检测到企业资质证书号，请上传企业资质副本并手工输入企业资质证书号",
+                "en": "No certificate was found: upload the qualification copy and type its number",
+            },
+        }
+    return {"found": True, "certificate_no": found["certificate_no"]}
+
+
+async def declaration_row(call: Call, subject_id: int) -> Declaration:
+    row = await Declaration.get_or_none(
+        application_id=subject_id, employer_uscc=uscc_of(call.actor) or "-"
+    )
+    if row is None:
+        raise NotFound(f"no declaration {subject_id} of this enterprise")
+    return row
+
+
+ITEMS = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 200,
+    "items": {
+        "type": "object",
+        "required": ["id", "version"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        },
+    },
+}
+REPORT_BODY = {
+    "type": "object",
+    "required": ["items", "ticked"],
+    "additionalProperties": False,
+    "properties": {"items": ITEMS, "ticked": {"type": "boolean", "title": "本公司作出上述承诺"}},
+}
+RETURN_BODY = {
+    "type": "object",
+    "required": ["items"],
+    "additionalProperties": False,
+    "properties": {"items": ITEMS, "reply": {"type": "string", "maxLength": 500}},
+}
