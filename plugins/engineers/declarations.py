@@ -58,6 +58,16 @@ ALREADY_REPORTED = {
     },
 }
 
+#: Seed 3.2.3: a returned item has left the list; it cannot be reported.
+NOT_UNREPORTED = {
+    "rule": "engineers.report.not-unreported",
+    "kind": "notice",
+    "message": {
+        "zh": "只能上报状态为“未上报”的申报，已退回的申报不能上报",
+        "en": "Only declarations not yet reported can be reported; a returned one cannot",
+    },
+}
+
 
 async def show_commitment(call: Call) -> dict[str, Any]:
     """企业承诺书: the text, and the server's record of when it was shown to this account."""
@@ -163,12 +173,13 @@ async def _report(call: Call, item: dict[str, Any]) -> dict[str, Any]:
     row = await Declaration.get_or_none(
         application_id=item["id"], employer_uscc=uscc_of(call.actor) or "-"
     ).prefetch_related("application")
-    if row is not None and row.application.state in REPORTED:
+    if row is not None and row.application.state != "unreported":
+        notice = ALREADY_REPORTED if row.application.state in REPORTED else NOT_UNREPORTED
         return {
             "id": item["id"],
             "status": 409,
             "state": row.application.state,
-            "notices": [ALREADY_REPORTED],
+            "notices": [notice],
         }
     return await call.transition(
         item["id"], "report", version=item["version"], input={"ticked": call.body["ticked"]}
