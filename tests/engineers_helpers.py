@@ -65,13 +65,19 @@ async def individual(username, name, id_number):
 
 async def reviewers():
     await account(
-        "province", "reviewer", ["province_reviewer"], "北京市住房和城乡建设委员会",
+        "province",
+        "reviewer",
+        ["province_reviewer"],
+        "北京市住房和城乡建设委员会",
         scopes=[{"process": "engineers", "region": "110000"}],
-    )  # fmt: skip
+    )
     await account(
-        "ministry", "reviewer", ["ministry_reviewer"], "住房和城乡建设部执业资格注册中心",
+        "ministry",
+        "reviewer",
+        ["ministry_reviewer"],
+        "住房和城乡建设部执业资格注册中心",
         scopes=[{"process": "engineers"}],
-    )  # fmt: skip
+    )
 
 
 def info(**changes: Any) -> dict[str, Any]:

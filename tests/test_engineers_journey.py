@@ -190,9 +190,15 @@ async def test_EN02_list_search_view_and_batch_return(client, clock):
 
     response = await client.post(
         "/api/engineers/declarations/return",
-        json={"items": [{"id": a["id"], "version": a["version"]}, {"id": b["id"], "version": b["version"]}], "reply": "请核对专业"},
+        json={
+            "items": [
+                {"id": a["id"], "version": a["version"]},
+                {"id": b["id"], "version": b["version"]},
+            ],
+            "reply": "请核对专业",
+        },
         headers=firm,
-    )  # fmt: skip
+    )
     results = (await response.json())["results"]
     assert [r["status"] for r in results] == [200, 200]
     assert [i["id"] for i in await listed(client, firm)] == [c["id"]]
@@ -237,27 +243,27 @@ async def test_EN03_withdrawal_agreed_while_unaccepted_refused_once_accepted(cli
     refused = await step(
         client, bob, await read(client, bob, second["id"]), "request_withdrawal_at_province"
     )
-    assert refused.status == 409  # fmt: skip
+    assert refused.status == 409
     assert (await read(client, bob, second["id"]))["state"] == "province_accepted"
 
     # 部级未受理: asked, and the enterprise may refuse: it goes back to 部级未受理.
     forwarded = await step(
         client, province, await read(client, province, second["id"]), "province_forward"
     )
-    assert (await forwarded.json())["application"]["state"] == "ministry_pending"  # fmt: skip
+    assert (await forwarded.json())["application"]["state"] == "ministry_pending"
     asked = await step(
         client, bob, await read(client, bob, second["id"]), "request_withdrawal_at_ministry"
     )
-    assert asked.status == 200  # fmt: skip
+    assert asked.status == 200
     no = await step(
         client, firm, await read(client, firm, second["id"]), "refuse_withdrawal_at_ministry"
     )
-    assert (await no.json())["application"]["state"] == "ministry_pending"  # fmt: skip
+    assert (await no.json())["application"]["state"] == "ministry_pending"
     # The individual cannot answer its own request; the enterprise cannot ask.
     again = await step(
         client, firm, await read(client, firm, second["id"]), "request_withdrawal_at_ministry"
     )
-    assert again.status == 403  # fmt: skip
+    assert again.status == 403
 
 
 async def test_EN04_pre_registrations_corrected_by_lookup_and_by_copy(client, clock):
@@ -310,7 +316,7 @@ async def test_EN04_pre_registrations_corrected_by_lookup_and_by_copy(client, cl
     await Qualification.create(
         uscc=UNQUALIFIED[0], certificate_no="D211000999", enterprise_name=UNQUALIFIED[1]
     )
-    looked = await (await client.get("/api/engineers/qualification", headers=firm)).json()  # fmt: skip
+    looked = await (await client.get("/api/engineers/qualification", headers=firm)).json()
     assert looked == {"found": True, "certificate_no": "D211000999"}
     wrong = await step(client, firm, await correction("D211000998", two), "correct")
     assert rules_of(await wrong.json()) == ["engineers.qualification.number-mismatch"]
