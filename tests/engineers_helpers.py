@@ -50,7 +50,9 @@ async def enterprise(username, code_and_name, *, qualified=True, regulator_name=
     """An enterprise account, the regulator's record of it and, if ``qualified``, its
     certificate in the qualification register."""
     uscc, name = code_and_name
-    await account(username, "legal_person", ["enterprise"], name, profile={"uscc": uscc})
+    await account(
+        username, "legal_person", ["enterprise"], name, profile={"uscc": uscc}, region=uscc[2:8]
+    )
     await MarketEntity.create(uscc=uscc, name=regulator_name or name)
     if qualified:
         await Qualification.create(

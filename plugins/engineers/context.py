@@ -180,7 +180,6 @@ def govflow_server_fields(workflow: str, actor: Actor) -> dict[str, Any]:
 
 @hookimpl
 def govflow_region(workflow: str, document: Mapping[str, Any]) -> str | None:
-    """A declaration belongs to the province of the enterprise it is declared to."""
-    if workflow != "declaration":
-        return None
-    return region_of(document.get("employer_uscc"))
+    """A declaration belongs to the province of the enterprise it is declared to; the
+    enterprise's own business to the region its USCC names."""
+    return region_of(document.get("employer_uscc") or document.get("uscc"))

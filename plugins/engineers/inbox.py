@@ -123,9 +123,7 @@ async def new_name_change(call: Call) -> dict[str, Any]:
     )
     industry = infos[0].get("industry") if infos else None
     return {
-        "former_name": call.actor.display_name,
-        "current_name": current,
-        "uscc": uscc,
+        "data": {"former_name": call.actor.display_name, "current_name": current, "uscc": uscc},
         "renamed_copy_required": industry in RENAMED_COPY_INDUSTRIES,
     }
 
