@@ -217,6 +217,18 @@ def rules_of(problem: dict[str, Any]) -> list[str]:
     return [v["rule"] for v in problem.get("violations", [])]
 
 
+#: The seed's notice (3.2.2) for an item reported again: 已经上报过的再次点击上报，会出现提示弹窗.
+ALREADY_REPORTED = "该申报已上报，请勿重复上报"
+
+
+def told_already_reported(problem: dict[str, Any]) -> bool:
+    """Whether a refusal gives the seed's notice for an item already reported."""
+    return any(
+        v["rule"] == "engineers.report.already-reported" and v["message"]["zh"] == ALREADY_REPORTED
+        for v in problem.get("violations", [])
+    )
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(CHINA)
 

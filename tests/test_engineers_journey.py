@@ -33,6 +33,7 @@ from .engineers_helpers import (
     save_info,
     show_commitment,
     step,
+    told_already_reported,
     upload,
 )
 
@@ -121,9 +122,8 @@ async def test_EN02_ten_in_one_batch_two_not_unreported_commitment_by_the_server
     assert all(
         rules_of(r["problem"]) == ["engineers.report.commitment-too-short"] for r in too_soon[:8]
     )
-    assert too_soon[8]["notices"][0]["rule"] == "engineers.report.already-reported"
-    assert too_soon[8]["notices"][0]["message"]["zh"] == "该申报已上报，请勿重复上报"
-    assert too_soon[9]["status"] == 409 and too_soon[9]["state"] == "returned"
+    assert too_soon[8]["status"] == 422 and told_already_reported(too_soon[8]["problem"])
+    assert too_soon[9]["status"] == 404  # returned: left the enterprise's list
 
     # Not ticked: refused even after the reading time.
     clock.advance(seconds=51)
@@ -132,9 +132,9 @@ async def test_EN02_ten_in_one_batch_two_not_unreported_commitment_by_the_server
 
     # 61 s after it was shown: the eight are reported, one result each; the two get notices.
     results = await report(client, firm, subjects)
-    assert [r["status"] for r in results] == [200] * 8 + [409, 409]
+    assert [r["status"] for r in results] == [200] * 8 + [422, 404]
     assert {r["application"]["state"] for r in results[:8]} == {"province_pending"}
-    assert results[8]["notices"][0]["rule"] == "engineers.report.already-reported"
+    assert told_already_reported(results[8]["problem"])
     row = await Declaration.get(application_id=subjects[0]["id"]).prefetch_related(
         "commitment_showing"
     )
@@ -151,7 +151,32 @@ async def test_EN02_ten_in_one_batch_two_not_unreported_commitment_by_the_server
     assert subjects[9]["id"] not in {i["id"] for i in items}
     assert {i["state_title"]["zh"] for i in items} == {"省级未受理"}
     again = await report(client, firm, [await read(client, firm, subjects[0]["id"])])
-    assert again[0]["notices"][0]["message"]["zh"] == "该申报已上报，请勿重复上报"
+    assert told_already_reported(again[0]["problem"])
+
+
+async def test_EN02_reporting_again_gives_the_seeds_notice_on_every_path(client, clock):
+    """The plugin's batch route, the kernel's batch route and the single step: one rule, one
+    notice, and the item stays where it was."""
+    firm = await login(client, "huazhu")
+    await save_info(client, firm)
+    subject = await reported(client, firm, await login(client, "person0"), QUALIFIED, clock)
+    item = [{"id": subject["id"], "version": subject["version"]}]
+
+    (by_plugin,) = await report(client, firm, [subject])
+    generic = await client.post(
+        "/api/batch/transitions/report",
+        json={"items": item, "input": {"ticked": True}},
+        headers=firm,
+    )
+    assert generic.status == 200, await generic.text()
+    (by_kernel,) = (await generic.json())["results"]
+    single = await step(client, firm, subject, "report", input={"ticked": True})
+    assert single.status == 422
+    for problem in (by_plugin["problem"], by_kernel["problem"], await single.json()):
+        assert told_already_reported(problem), problem
+    assert by_plugin["status"] == by_kernel["status"] == 422
+    stored = await read(client, firm, subject["id"])
+    assert stored["state"] == "province_pending" and stored["version"] == subject["version"]
 
 
 async def test_EN02_the_letter_shown_long_ago_or_never_does_not_count(client, clock):

@@ -25,20 +25,6 @@ LETTER_VERSION = "2022-11"
 #: The seed's reading time; the rule's parameter (rules/engineers/report.yaml) decides.
 READING_SECONDS = 60
 
-#: States of items already reported (上报): reporting them again gives the seed's notice.
-REPORTED = (
-    "province_pending",
-    "province_withdrawal_requested",
-    "province_accepted",
-    "returned_by_province",
-    "ministry_pending",
-    "ministry_withdrawal_requested",
-    "ministry_accepted",
-    "returned_by_ministry",
-    "approved",
-    "refused",
-    "withdrawn",
-)
 #: 补正资质 is offered for reported pre-registrations still being handled.
 CORRECTABLE = (
     "province_pending",
@@ -48,25 +34,6 @@ CORRECTABLE = (
     "ministry_withdrawal_requested",
     "ministry_accepted",
 )
-#: The seed (3.2.2): 已经上报过的再次点击上报，会出现提示弹窗.
-ALREADY_REPORTED = {
-    "rule": "engineers.report.already-reported",
-    "kind": "notice",
-    "message": {
-        "zh": "该申报已上报，请勿重复上报",
-        "en": "This declaration has already been reported; it is not reported again",
-    },
-}
-
-#: Seed 3.2.3: a returned item has left the list; it cannot be reported.
-NOT_UNREPORTED = {
-    "rule": "engineers.report.not-unreported",
-    "kind": "notice",
-    "message": {
-        "zh": "只能上报状态为“未上报”的申报，已退回的申报不能上报",
-        "en": "Only declarations not yet reported can be reported; a returned one cannot",
-    },
-}
 
 
 async def show_commitment(call: Call) -> dict[str, Any]:
@@ -165,25 +132,16 @@ def _item(row: Declaration, titles: dict[str, Any]) -> dict[str, Any]:
 
 
 async def report_batch(call: Call) -> dict[str, Any]:
-    """上报 in batch, after the commitment letter: a result per item, in order."""
-    return {"results": [await _report(call, item) for item in call.body["items"]]}
-
-
-async def _report(call: Call, item: dict[str, Any]) -> dict[str, Any]:
-    row = await Declaration.get_or_none(
-        application_id=item["id"], employer_uscc=uscc_of(call.actor) or "-"
-    ).prefetch_related("application")
-    if row is not None and row.application.state != "unreported":
-        notice = ALREADY_REPORTED if row.application.state in REPORTED else NOT_UNREPORTED
-        return {
-            "id": item["id"],
-            "status": 409,
-            "state": row.application.state,
-            "notices": [notice],
-        }
-    return await call.transition(
-        item["id"], "report", version=item["version"], input={"ticked": call.body["ticked"]}
-    )
+    """上报 in batch, after the commitment letter: a result per item, in order. An item already
+    reported gets the seed's notice from the rule engineers.report.already-reported, as it does
+    through the kernel's own routes."""
+    ticked = {"ticked": call.body["ticked"]}
+    return {
+        "results": [
+            await call.transition(item["id"], "report", version=item["version"], input=ticked)
+            for item in call.body["items"]
+        ]
+    }
 
 
 async def return_batch(call: Call) -> dict[str, Any]:
