@@ -8,8 +8,9 @@ is built exactly as a real step builds it (``workflow.built_context``, with the 
 last logged in) for each guarded transition of its workflow, and the plugin's facts are made
 from it. The actors are the owner and the first other stored account that has one of the
 transition's roles and takes part in the subject (``govflow_takes_part``: the enterprise an
-individual declared to), so that a fact built only for that party counts as built. A field a rule tests that none of those facts carries is reported, with the
-number of subjects looked at.
+individual declared to), so that a fact built only for that party counts as built. A field
+a rule tests that none of those facts carries is reported, with the number of subjects
+looked at.
 
 What this cannot see: fields that come from a transition's ``input`` (the probe sends none)
 and kinds of subject the database does not hold (a unit whose certificate has an end date,
