@@ -17,6 +17,7 @@ from kernel.app import create_app
 from kernel.config import PROJECT_ROOT
 from kernel.keys import KERNEL
 from kernel.rules.compiler import compile_file, compile_text
+from plugins.engineers.models import Qualification
 
 from .engineers_helpers import (
     IDS,
@@ -27,7 +28,9 @@ from .engineers_helpers import (
     individual,
     login,
     reported,
+    reviewers,
     save_info,
+    upload,
 )
 
 #: A rule over a field no server-built context supplies: the probe must still warn of it.
@@ -44,6 +47,10 @@ rules:
 """
 
 
+#: Every rule file of the process.
+RULE_FILES = sorted(p.stem for p in (PROJECT_ROOT / "rules" / "engineers").glob("*.yaml"))
+
+
 @pytest.fixture
 def clock(monkeypatch):
     return Clock(monkeypatch)
@@ -53,6 +60,7 @@ def clock(monkeypatch):
 async def client(aiohttp_client, config, clock):
     client = await aiohttp_client(create_app(dataclasses.replace(config, jobs=False)))
     await enterprise("jiance", UNQUALIFIED, qualified=False)
+    await reviewers()
     for n in range(2):
         await individual(f"person{n}", f"工程师{n}", IDS[n])
     return client
@@ -82,13 +90,37 @@ async def test_facts_built_for_the_party_that_reports_are_seen(client, clock):
         headers=firm,
     )
     assert created.status == 201, await created.text()
+    await upload(client, firm, await created.json(), "qualification_copy")
+    # And one subject of every other kind the rules look at: a name change, an appeal.
+    new = await (await client.get("/api/engineers/name-change/new", headers=firm)).json()
+    recorded = await client.post(
+        "/api/engineers/anomalies",
+        json={"enterprise_uscc": UNQUALIFIED[0], "description": "社保缴纳单位与聘用企业不一致"},
+        headers=await login(client, "ministry"),
+    )
+    assert recorded.status == 201, await recorded.text()
+    appeal = {"anomaly_id": (await recorded.json())["id"], "statement": "社保已转入本单位"}
+    for workflow, data in (("name_change", new["data"]), ("appeal", appeal)):
+        made = await client.post(
+            "/api/applications",
+            json={"process": "engineers", "workflow": workflow, "data": data},
+            headers=firm,
+        )
+        assert made.status == 201, await made.text()
+        if workflow == "name_change":
+            await upload(client, firm, await made.json(), "renamed_qualification_copy")
 
+    # The enterprise has since obtained its qualification: the register finds it.
+    await Qualification.create(
+        uscc=UNQUALIFIED[0], certificate_no="D211000123", enterprise_name=UNQUALIFIED[1]
+    )
     built = await built_facts.probe(client.app[KERNEL])
 
-    assert built.subjects["engineers"] == 4
+    assert built.subjects["engineers"] == 6
     assert {"showing_found", "shown_seconds"} <= built.fields["engineers"]["commitment"]
-    assert not [w for w in warnings_of("report", built) if "commitment" in w]
-    assert not [w for w in warnings_of("qualification", built) if "declaration.corrected" in w]
+    assert "corrected" in built.fields["engineers"]["declaration"]
+    for name in RULE_FILES:  # every fact and field an engineers rule tests is built
+        assert warnings_of(name, built) == [], name
     probe_rules = compile_text(
         NEVER_BUILT, path="probe.yaml", process="engineers", name="engineers.probe"
     )
