@@ -152,8 +152,9 @@ async def test_EN05_register_filled_by_the_ministry_searched_and_exported(client
     assert [i["person_name"] for i in items] == ["工程师0", "工程师1"]
     assert items[0]["id_number"] == IDS[0][:4] + "*" * 10 + IDS[0][-4:]
     assert items[0]["certificate_no"] == f"S{first['id']:09d}"
-    found = await client.get("/api/engineers/registrations", params={"q": "工程师1"}, headers=firm)
-    assert [i["person_name"] for i in (await found.json())["items"]] == ["工程师1"]
+    for q, names in (("工程师1", ["工程师1"]), (IDS[1], ["工程师1"]), (IDS[1][:10], [])):
+        found = await client.get("/api/engineers/registrations", params={"q": q}, headers=firm)
+        assert [i["person_name"] for i in (await found.json())["items"]] == names, q
 
     xlsx = await client.get("/api/engineers/registrations/export.xlsx", headers=firm)
     assert xlsx.status == 200

@@ -14,7 +14,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from kernel import BadRequest, Call, NotFound, clock, field_error
+from tortoise.expressions import Q
+
+from kernel import BadRequest, Call, NotFound, clock, field_error, normalise_identifier
 
 from .context import uscc_of
 from .models import CommitmentShowing, Declaration
@@ -51,6 +53,15 @@ async def show_commitment(call: Call) -> dict[str, Any]:
     }
 
 
+def person_search(text: str, *, masked: bool, prefix: str = "") -> Q:
+    """A person found by part of the name, or by the ID number. A reader shown the numbers
+    masked finds one only by the whole number: a search by part of it would spell out, digit by
+    digit, what the mask hides. ``prefix`` is the relation the person's fields are under."""
+    number = f"{prefix}id_number" if masked else f"{prefix}id_number__icontains"
+    by_name = f"{prefix}person_name__icontains"
+    return Q(**{by_name: text}) | Q(**{number: normalise_identifier(text)})
+
+
 def mask_id(number: str) -> str:
     """``1101**********0319``: the first four and last four characters of an ID number."""
     if len(number) <= 8:
@@ -67,14 +78,8 @@ async def list_declarations(call: Call) -> dict[str, Any]:
     )
     params = call.request.query
     if params.get("q", "").strip():
-        from tortoise.expressions import Q
-
         text = params["q"].strip()
-        query = query.filter(
-            Q(person_name__icontains=text)
-            | Q(id_number__icontains=text)
-            | Q(profession__icontains=text)
-        )
+        query = query.filter(person_search(text, masked=True) | Q(profession__icontains=text))
     for key, column in (("state", "application__state"), ("profession", "profession")):
         if params.get(key):
             query = query.filter(**{column: params[key]})

@@ -20,7 +20,7 @@ from tortoise.expressions import Q
 from kernel import Call, Forbidden, Job, Text, clock, field_error, hookimpl
 
 from .context import region_of, uscc_of
-from .declarations import mask_id
+from .declarations import mask_id, person_search
 from .models import ExpiryWarning, Message, Registration
 
 if TYPE_CHECKING:
@@ -78,13 +78,11 @@ def _reader(call: Call) -> tuple[str, bool]:
     return uscc, True
 
 
-def _filtered(query, params):
+def _filtered(query, params, full: bool):
     text = params.get("q", "").strip()
     if text:
         query = query.filter(
-            Q(person_name__icontains=text)
-            | Q(id_number__icontains=text)
-            | Q(certificate_no__icontains=text)
+            person_search(text, masked=not full) | Q(certificate_no__icontains=text)
         )
     if params.get("profession"):
         query = query.filter(profession=params["profession"])
@@ -106,7 +104,7 @@ def _row(registration: Registration, full: bool) -> dict[str, Any]:
 
 async def _rows(call: Call) -> list[dict[str, Any]]:
     uscc, full = _reader(call)
-    query = _filtered(Registration.filter(enterprise_uscc=uscc), call.request.query)
+    query = _filtered(Registration.filter(enterprise_uscc=uscc), call.request.query, full)
     return [_row(r, full) for r in await query.order_by("person_name", "id")]
 
 
@@ -163,8 +161,7 @@ async def list_warnings(call: Call) -> dict[str, Any]:
     text = call.request.query.get("q", "").strip()
     if text:
         query = query.filter(
-            Q(registration__person_name__icontains=text)
-            | Q(registration__id_number__icontains=text)
+            person_search(text, masked=not full, prefix="registration__")
             | Q(registration__certificate_no__icontains=text)
         )
     warnings = await query.order_by("valid_until", "id").prefetch_related("registration")
