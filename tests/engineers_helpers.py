@@ -7,16 +7,17 @@ national platform would have) is written directly.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from typing import Any
 
-from kernel.auth import hash_password
+from kernel.app import create_app
 from kernel.clock import CHINA
 from kernel.db.models import Account
 from plugins.engineers.models import MarketEntity, Qualification
 
-from .factories import PASSWORD, login
+from .factories import login, make_account
 
 QUALIFIED = ("91110105MA01ABC09E", "北京华筑建筑设计研究院有限公司")
 UNQUALIFIED = ("91110108MA03TKT23K", "北京某某工程检测有限公司")
@@ -33,17 +34,18 @@ PNG = (
 )
 
 
-async def account(username, kind, roles, name, *, profile=None, scopes=None, region=None):
-    return await Account.create(
-        username=username,
-        kind=kind,
-        display_name=name,
-        password_hash=hash_password(PASSWORD),
-        roles=roles,
-        scopes=scopes or [],
-        region=region,
-        profile=profile or {},
-    )
+async def account(username, kind, roles, name, **fields) -> Account:
+    """An account of the national platform, under its display ``name``."""
+    made = await make_account(username, kind, roles, **fields)
+    made.display_name = name
+    await made.save(update_fields=["display_name"])
+    return made
+
+
+async def service(aiohttp_client, config) -> Any:
+    """The service over the test's database, its scheduled jobs off: a test that needs a job
+    runs it itself, at the moment it chooses."""
+    return await aiohttp_client(create_app(dataclasses.replace(config, jobs=False)))
 
 
 async def enterprise(username, code_and_name, *, qualified=True, regulator_name=None):
@@ -63,6 +65,12 @@ async def enterprise(username, code_and_name, *, qualified=True, regulator_name=
 async def individual(username, name, id_number):
     profile = {"id_type": "resident_id", "id_number": id_number, "mobile": "13700137000"}
     await account(username, "natural_person", ["individual"], name, profile=profile)
+
+
+async def individuals(count: int) -> None:
+    """``person0`` … : individuals 工程师0 … with the ID numbers of ``IDS``, in order."""
+    for n in range(count):
+        await individual(f"person{n}", f"工程师{n}", IDS[n])
 
 
 async def reviewers():

@@ -8,28 +8,25 @@ probe then builds every context on that database.
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from kernel import built_facts
-from kernel.app import create_app
 from kernel.config import PROJECT_ROOT
 from kernel.keys import KERNEL
 from kernel.rules.compiler import compile_file, compile_text
 from plugins.engineers.models import Qualification
 
 from .engineers_helpers import (
-    IDS,
     UNQUALIFIED,
     Clock,
     declare,
     enterprise,
-    individual,
+    individuals,
     login,
     reported,
     reviewers,
     save_info,
+    service,
     upload,
 )
 
@@ -58,11 +55,10 @@ def clock(monkeypatch):
 
 @pytest.fixture
 async def client(aiohttp_client, config, clock):
-    client = await aiohttp_client(create_app(dataclasses.replace(config, jobs=False)))
+    client = await service(aiohttp_client, config)
     await enterprise("jiance", UNQUALIFIED, qualified=False)
     await reviewers()
-    for n in range(2):
-        await individual(f"person{n}", f"工程师{n}", IDS[n])
+    await individuals(2)
     return client
 
 

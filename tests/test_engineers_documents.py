@@ -8,13 +8,18 @@ a bad number is one the national platform's account holds, not one the client ty
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from kernel.app import create_app
-
-from .engineers_helpers import QUALIFIED, account, enterprise, info, login, rules_of, step
+from .engineers_helpers import (
+    QUALIFIED,
+    account,
+    enterprise,
+    info,
+    login,
+    rules_of,
+    service,
+    step,
+)
 
 #: One wrong number for each ID type the declaration schema knows (identifier-vectors.json).
 WRONG_NUMBERS = {
@@ -36,7 +41,7 @@ RIGHT_NUMBERS = {
 
 @pytest.fixture
 async def client(aiohttp_client, config):
-    client = await aiohttp_client(create_app(dataclasses.replace(config, jobs=False)))
+    client = await service(aiohttp_client, config)
     await enterprise("huazhu", QUALIFIED)
     return client
 

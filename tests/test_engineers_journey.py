@@ -8,11 +8,8 @@ what was reported. The clock is the kernel's, stopped and moved by the test.
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from kernel.app import create_app
 from plugins.engineers.models import Declaration, Qualification
 
 from .engineers_helpers import (
@@ -22,7 +19,7 @@ from .engineers_helpers import (
     Clock,
     declare,
     enterprise,
-    individual,
+    individuals,
     listed,
     login,
     read,
@@ -31,6 +28,7 @@ from .engineers_helpers import (
     reviewers,
     rules_of,
     save_info,
+    service,
     show_commitment,
     step,
     told_already_reported,
@@ -45,11 +43,10 @@ def clock(monkeypatch):
 
 @pytest.fixture
 async def client(aiohttp_client, config, clock):
-    client = await aiohttp_client(create_app(dataclasses.replace(config, jobs=False)))
+    client = await service(aiohttp_client, config)
     await enterprise("huazhu", QUALIFIED)
     await reviewers()
-    for n in range(10):
-        await individual(f"person{n}", f"工程师{n}", IDS[n])
+    await individuals(10)
     return client
 
 

@@ -4,14 +4,12 @@ warnings (EN-06), appeals (EN-07), messages (EN-08), professions and help lines 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 
 import pytest
 from openpyxl import load_workbook
 
-from kernel.app import create_app
 from kernel.jobs import JobRunner
 from kernel.keys import KERNEL
 from plugins.engineers.models import MarketEntity
@@ -24,13 +22,14 @@ from .engineers_helpers import (
     Clock,
     declare,
     enterprise,
-    individual,
+    individuals,
     login,
     read,
     reported,
     reviewers,
     rules_of,
     save_info,
+    service,
     step,
     upload,
 )
@@ -45,12 +44,11 @@ def clock(monkeypatch):
 
 @pytest.fixture
 async def client(aiohttp_client, config, clock):
-    client = await aiohttp_client(create_app(dataclasses.replace(config, jobs=False)))
+    client = await service(aiohttp_client, config)
     await enterprise("huazhu", QUALIFIED)
     await enterprise("guwen", RENAMED, regulator_name=NEW_NAME)
     await reviewers()
-    for n in range(4):
-        await individual(f"person{n}", f"工程师{n}", IDS[n])
+    await individuals(4)
     return client
 
 
