@@ -16,7 +16,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from kernel import BadRequest, Call, NotFound, clock, field_error, normalise_identifier
+from kernel import BadRequest, Call, clock, field_error, normalise_identifier
 
 from .context import uscc_of
 from .models import CommitmentShowing, Declaration
@@ -175,15 +175,6 @@ async def qualification(call: Call) -> dict[str, Any]:
             },
         }
     return {"found": True, "certificate_no": found["certificate_no"]}
-
-
-async def declaration_row(call: Call, subject_id: int) -> Declaration:
-    row = await Declaration.get_or_none(
-        application_id=subject_id, employer_uscc=uscc_of(call.actor) or "-"
-    )
-    if row is None:
-        raise NotFound(f"no declaration {subject_id} of this enterprise")
-    return row
 
 
 ITEMS = {

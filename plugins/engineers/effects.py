@@ -34,6 +34,8 @@ def _account_model():
 
 
 async def declare(subject: Subject, actor: Actor, input: Mapping[str, Any], db: Any) -> None:
+    """The row the enterprise's list searches (name, ID number, profession, date), written or,
+    for a returned item declared again, rewritten: its document may have changed meanwhile."""
     data = subject.data
     values = {
         "declarant_id": subject.owner_id,
@@ -77,6 +79,8 @@ async def report(subject: Subject, actor: Actor, input: Mapping[str, Any], db: A
 async def approve_registration(
     subject: Subject, actor: Actor, input: Mapping[str, Any], db: Any
 ) -> None:
+    """准予注册 puts the person into the enterprise's register (EN-05), which the export and
+    the expiry job read; the person's name and ID are the declaration's, from the account."""
     data = subject.data
     today = clock.now().date()
     until = input.get("valid_until")
@@ -103,6 +107,8 @@ def _years_after(day: dt.date, years: int = VALIDITY_YEARS) -> dt.date:
 
 
 async def correct(subject: Subject, actor: Actor, input: Mapping[str, Any], db: Any) -> None:
+    """补正资质 done: the declaration carries the certificate number and is not offered the
+    correction again (the rules checked that it is this enterprise's pre-registration)."""
     await (
         Declaration.filter(application_id=subject.data["declaration_id"])
         .using_db(db)
@@ -125,6 +131,7 @@ async def rename(subject: Subject, actor: Actor, input: Mapping[str, Any], db: A
 
 
 async def appeal_submitted(subject: Subject, actor: Actor, input: Mapping[str, Any], db) -> None:
+    """The anomaly names its appeal: 申辩管理 shows it, and a second appeal is refused."""
     await Anomaly.filter(id=subject.data["anomaly_id"]).using_db(db).update(appeal_id=subject.id)
 
 
