@@ -18,9 +18,8 @@ from typing import Any
 from kernel import clock
 from kernel.identifiers import VALIDATORS
 from tests.factories import CHANGE_DOCUMENT, WEBSITE_APPLICATION
-from tests.test_plugin_engineers import ACCOUNT, SAVED, commitment, declaration
 from tests.test_plugin_foreignwork import person
-from tests.test_plugin_websites import application_context
+from tests.test_rules_websites_unit import application_context
 
 
 @dataclass(frozen=True)
@@ -85,12 +84,33 @@ def codeassign_context(
 
 # -- the other processes: their main submission, everything in order ----------------------------
 
-DECLARATION = declaration()
+ENGINEERS_NAME, ENGINEERS_USCC = "北京华筑建筑设计有限公司", "91110108MA01KQ7B2N"
+DECLARATION = {
+    "declaration_no": "SB2024-000123",
+    "person_name": "张伟",
+    "id_type": "resident_id",
+    "id_number": "110101194910010319",
+    "mobile": "13912345678",
+    "profession": "structural_1",
+    "registration_type": "initial",
+    "pre_registration": False,
+    "employer_name": ENGINEERS_NAME,
+    "employer_uscc": ENGINEERS_USCC,
+}
+#: What plugins/engineers/context.py builds for a qualified enterprise that saved its basic
+#: information and confirms the commitment letter 75 s after it was shown.
 ENGINEERS_CONTEXT = {
     "state": "unreported",
-    "account": ACCOUNT,
-    "enterprise": SAVED,
-    "commitment": commitment(75),
+    "account": {"name": ENGINEERS_NAME, "uscc": ENGINEERS_USCC},
+    "enterprise": {"info_saved": True, "has_qualification": True, "industry": "design",
+                   "name": ENGINEERS_NAME},
+    "commitment": {
+        "showing_id": 1,
+        "version": 1,
+        "shown_at": "2024-05-06T09:00:00+08:00",
+        "confirmed_at": "2024-05-06T09:01:15+08:00",
+    },
+    "input": {"commitment_ticked": True},
 }
 PERSON = person()
 PERSON_CONTEXT = {

@@ -8,9 +8,14 @@ What an account may not see answers 404, so ids of other applicants' data leak n
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .db.models import APPLICANT_KINDS, Account, Application, Delegation
 from .errors import Forbidden, NotFound
 from .process import Transition
+
+if TYPE_CHECKING:
+    from .core import Kernel
 
 
 def region_prefix(code: str) -> str:
@@ -55,30 +60,60 @@ async def acts_for(account: Account, application: Application) -> bool:
     return any(not d.matters or application.matter in d.matters for d in delegations)
 
 
-async def may_read(account: Account, application: Application) -> bool:
+async def takes_part(kernel: Kernel | None, account: Account, application: Application) -> bool:
+    """A party the owning plugin admits (``govflow_takes_part``): reads and acts, never edits."""
+    if kernel is None or application.process not in kernel.processes:
+        return False
+    from .plugins import await_me_maybe
+    from .workflow import Actor, subject_of
+
+    answers = kernel.hook(application.process, "govflow_takes_part")(
+        process=application.process,
+        subject=subject_of(application),
+        actor=Actor(account).view(),
+    )
+    return any([await await_me_maybe(answer) for answer in answers])
+
+
+async def may_read(
+    account: Account, application: Application, kernel: Kernel | None = None
+) -> bool:
     if account.kind == "admin":
         return True
     if account.kind in APPLICANT_KINDS:
-        return await acts_for(account, application)
+        return await acts_for(account, application) or await takes_part(
+            kernel, account, application
+        )
     return in_scope(account, application.process, application.region)
 
 
-async def readable(account: Account, application_id: int) -> Application:
+async def readable(
+    account: Account, application_id: int, kernel: Kernel | None = None
+) -> Application:
     """The application if ``account`` may see it; 404 otherwise, whether it exists or not."""
     application = await Application.get_or_none(id=application_id)
-    if application is None or not await may_read(account, application):
+    if application is None or not await may_read(account, application, kernel):
         raise NotFound(f"no application {application_id}")
     return application
 
 
-async def check_may_act(account: Account, application: Application, transition: Transition):
-    """Role first, then ownership (applicants) or scope (reviewers)."""
+async def check_may_act(
+    account: Account,
+    application: Application,
+    transition: Transition,
+    kernel: Kernel | None = None,
+):
+    """Role first, then ownership or part taken (applicants) or scope (reviewers)."""
     if not set(account.roles) & set(transition.roles):
         raise Forbidden(
             f"'{transition.name}' is for {', '.join(transition.roles)}; "
             f"this account is {', '.join(account.roles) or 'without a role'}"
         )
-    if account.kind in APPLICANT_KINDS and not await acts_for(account, application):
+    if (
+        account.kind in APPLICANT_KINDS
+        and not await acts_for(account, application)
+        and not await takes_part(kernel, account, application)
+    ):
         raise Forbidden("only the applicant or a person it authorised may do this")
     if account.kind == "reviewer" and not in_scope(
         account, application.process, application.region

@@ -4,10 +4,13 @@ A rule that reads a field no server-built context supplies is dead in production
 green its rule tests (they hand the rules a context written by hand). The schemas cannot tell:
 they say what a fact *may* hold. So ``govflow rules check`` asks the server itself: for every
 subject stored in the database, and every guarded transition open from its state, the context
-is built exactly as a real step builds it (``workflow.built_context``, the owner acting, with
-the way the owner last logged in) for each guarded transition of its workflow, and the
-plugin's facts are made from it. A field a rule tests
-that none of those facts carries is reported, with the number of subjects looked at.
+is built exactly as a real step builds it (``workflow.built_context``, with the way the actor
+last logged in) for each guarded transition of its workflow, and the plugin's facts are made
+from it. The actors are the owner and the first other stored account that has one of the
+transition's roles and takes part in the subject (``govflow_takes_part``: the enterprise an
+individual declared to), so that a fact built only for that party counts as built. A field
+a rule tests that none of those facts carries is reported, with the number of subjects
+looked at.
 
 What this cannot see: fields that come from a transition's ``input`` (the probe sends none)
 and kinds of subject the database does not hold (a unit whose certificate has an end date,
@@ -21,9 +24,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from . import workflow
+from . import access, workflow
 from .core import Kernel
 from .db.models import Account, Application, Token
+from .process import Transition
 from .rules.compiler import iter_tests
 from .rules.model import RuleSet
 from .rules.problems import Problem
@@ -46,9 +50,10 @@ class Built:
 
 async def probe(kernel: Kernel) -> Built:
     """Build the context and facts of every stored subject for each guarded transition of its
-    workflow, as if its owner took it."""
+    workflow, as its owner would take it and as a party with the transition's roles would."""
     built = Built()
-    owners: dict[int, workflow.Actor] = {}
+    actors: dict[int, workflow.Actor] = {}
+    accounts = await Account.all().order_by("id")
     async for application in Application.all().order_by("id"):
         if application.process not in kernel.processes:
             continue
@@ -57,19 +62,33 @@ async def probe(kernel: Kernel) -> Built:
         if wf is None:
             continue
         built.subjects[process.name] += 1
-        if application.owner_id not in owners:
-            owners[application.owner_id] = await _as_last_logged_in(application.owner_id)
         for step in wf.transitions:  # from any state: the facts are about the subject
             if not step.rulesets:
                 continue
-            context = await workflow.built_context(
-                kernel, owners[application.owner_id], application, step
-            )
-            built.add(
-                process.name,
-                kernel.facts(process.name, wf.name, application.matter, application.data, context),
-            )
+            for account_id in await _takers(kernel, application, step, accounts):
+                if account_id not in actors:
+                    actors[account_id] = await _as_last_logged_in(account_id)
+                context = await workflow.built_context(
+                    kernel, actors[account_id], application, step
+                )
+                facts = kernel.facts(
+                    process.name, wf.name, application.matter, application.data, context
+                )
+                built.add(process.name, facts)
     return built
+
+
+async def _takers(
+    kernel: Kernel, application: Application, step: Transition, accounts: list[Account]
+) -> list[int]:
+    """The owner, and the first account other than the owner that has one of the step's roles
+    and takes part in the subject (none where no party does)."""
+    for account in accounts:
+        if account.id == application.owner_id or not set(account.roles) & set(step.roles):
+            continue
+        if await access.takes_part(kernel, account, application):
+            return [application.owner_id, account.id]
+    return [application.owner_id]
 
 
 async def _as_last_logged_in(account_id: int) -> workflow.Actor:

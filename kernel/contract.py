@@ -152,9 +152,40 @@ class Call:
         if self.actor is None:
             raise Unauthorized("log in first")
         from .db.models import Account
+        from .keys import KERNEL
 
         account = await Account.get(id=self.actor.id)
-        return subject_of(await readable(account, subject_id))
+        return subject_of(await readable(account, subject_id, self.request.app[KERNEL]))
+
+    async def transition(
+        self,
+        subject_id: int,
+        name: str,
+        *,
+        version: int,
+        reply: str | None = None,
+        input: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Take transition ``name`` of a subject as the caller, through the kernel's guarded
+        step (role, state, schema, rules, audit trail, effects, notifications), as the batch
+        route does for one item: ``{"id", "status": 200, "application", "decision"}`` or
+        ``{"id", "status", "problem"}``. A refusal is returned, not raised, so a plugin's batch
+        route goes on with its next item; the caller wakes the outbox and jobs by returning."""
+        from .api.applications import _wake, step_result
+        from .api.subjects import actor as actor_of
+
+        result = await step_result(
+            self.request,
+            actor_of(self.request),
+            subject_id,
+            name,
+            version,
+            reply,
+            dict(input) if input is not None else None,
+        )
+        if result["status"] == 200:
+            _wake(self.request)
+        return result
 
 
 class Lookup:

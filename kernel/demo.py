@@ -19,6 +19,7 @@ from . import agreements, attachments, workflow
 from .auth import hash_password
 from .core import Kernel
 from .db.models import Account, Application
+from .plugins import await_me_maybe
 from .visitors import new_visitor
 
 #: The password of every demo account (8-16 characters, letters and digits: WS-01 accepts it).
@@ -43,6 +44,12 @@ async def load(kernel: Kernel) -> Loaded:
         for raw in document.get("accounts", ()):
             if await _account(raw, password_hash):
                 loaded.accounts.append(raw["username"])
+    for process in kernel.processes.values():  # the plugins' own tables, before the subjects
+        if process.demo_file is not None:
+            for made in kernel.hook(process.name, "govflow_demo")(
+                process=process.name, folder=process.demo_file.parent
+            ):
+                await await_me_maybe(made)
     for path, document in zip(files, documents, strict=True):
         for raw in document.get("applications", ()):
             created = await _application(kernel, raw)

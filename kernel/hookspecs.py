@@ -185,6 +185,18 @@ def govflow_server_fields(
     """
 
 
+@hookspec
+def govflow_takes_part(process: str, subject: Subject, actor: Actor) -> bool | None:
+    """Per process, may be async: whether ``actor``, an applicant who neither owns ``subject``
+    nor acts for its owner, takes part in it all the same.
+
+    Called when such an account reads a subject or takes a transition. A party (the enterprise
+    an individual declared to) may read the subject and take the transitions its roles allow;
+    it never changes the owner's material (save, attachments, delete). Return ``True`` to admit
+    it; ``None`` or ``False`` leaves it out (404 on reading, as for anybody else's subject).
+    """
+
+
 # -- What happens with a transition (per process) ------------------------------------------------
 
 
@@ -247,6 +259,15 @@ def govflow_senders(config: Any) -> Mapping[str, Any] | None:
     channel name replaces the kernel's sender for it. Mappings of all plugins are merged;
     where two plugins name the same channel the later-registered plugin wins. Build the senders
     here but connect nowhere: this hook runs at start-up, ``send`` runs in the worker.
+    """
+
+
+@hookspec
+def govflow_demo(process: str, folder: Path) -> Any:
+    """Per process, may be async: demo rows of the plugin's own tables (``govflow demo``).
+
+    Called after the demo file's accounts are created and before its applications, with the
+    folder of the manifest. Must be idempotent: ``govflow demo`` runs on every ``make serve``.
     """
 
 

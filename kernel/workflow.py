@@ -410,7 +410,7 @@ async def transition(
     step = next((t for t in wf.transitions if t.name == name), None)
     if step is None:
         raise NotFound(f"workflow '{wf.name}' has no transition '{name}'")
-    await access.check_may_act(actor.account, application, step)
+    await access.check_may_act(actor.account, application, step, kernel)
     if application.state not in step.source:
         raise WrongState(
             f"'{name}' starts from {', '.join(step.source)}; the application is "

@@ -334,19 +334,41 @@ _BATCH_BODY = {
 
 
 async def _batch_item(request, actor, item, name, reply, input) -> dict[str, Any]:
-    kernel = request.app[KERNEL]
-    try:
-        application = await readable(request, actor.account, item["id"])
-        step = kernel.process(application.process).workflows[application.workflow]
+    async def batch_only(application: Application) -> None:
+        step = request.app[KERNEL].process(application.process).workflows[application.workflow]
         if not any(t.name == name and t.batch for t in step.transitions):
             raise Conflict(f"'{name}' is not a batch transition of {application.workflow}")
+
+    return await step_result(
+        request, actor, item["id"], name, item["version"], reply, input, check=batch_only
+    )
+
+
+async def step_result(
+    request: web.Request,
+    actor: workflow.Actor,
+    subject_id: int,
+    name: str,
+    version: int,
+    reply: str | None,
+    input: dict[str, Any] | None,
+    *,
+    check=None,
+) -> dict[str, Any]:
+    """One guarded transition as one result: the subject moved, or the problem that refused it
+    (raised as nothing, so a batch goes on with its next item)."""
+    kernel = request.app[KERNEL]
+    try:
+        application = await readable(request, actor.account, subject_id)
+        if check is not None:
+            await check(application)
         moved, decision, effects = await workflow.transition(
-            kernel, actor, application, name, if_match=item["version"], reply=reply, input=input
+            kernel, actor, application, name, if_match=version, reply=reply, input=input
         )
     except ApiError as exc:
-        return {"id": item["id"], "status": exc.status, "problem": json.loads(exc.response().text)}
+        return {"id": subject_id, "status": exc.status, "problem": json.loads(exc.response().text)}
     return {
-        "id": item["id"],
+        "id": subject_id,
         "status": 200,
         "application": await represent(kernel, moved, actor.account),
         "decision": decision.as_dict(),

@@ -23,7 +23,7 @@ def actor(request: web.Request) -> workflow.Actor:
 async def readable(request: web.Request, account: Account, application_id: int) -> Application:
     """The application if ``account`` may see it (else 404), once the account has agreed to
     what its process asks first (else 403 naming the text: CA-03)."""
-    application = await access.readable(account, application_id)
+    application = await access.readable(account, application_id, request.app[KERNEL])
     await agreements.check(account, request.app[KERNEL].process(application.process))
     return application
 

@@ -1,19 +1,22 @@
 """What the engineers rules see about a subject, the enterprise behind it and its other work.
 
-``context`` may carry (beside the kernel's ``transition`` and ``state``):
+``context`` is what ``context.py`` built on the server (or, in a what-if dry run of
+``POST /api/processes/engineers/validate``, what the caller supplied). It may carry, beside the
+kernel's ``transition``, ``state`` and ``input``:
 
 - ``account``: the legal-person account of the national platform (``name``, ``uscc``);
-- ``enterprise``: the saved basic information (``name``, ``industry``, ``has_qualification``),
-  absent while it has never been saved;
-- ``commitment``: the enterprise commitment letter (``shown_at``, ``confirmed_at``, ISO date-times,
-  and ``ticked``); the seconds between the two are computed here, naive times are China time;
-- ``declaration``: the declaration a qualification correction is for (``state``,
-  ``pre_registration``, ``employer_uscc``);
-- ``declarations``: the enterprise's registration declarations (``declaration_no``, ``state``),
-  for the name change;
-- ``attachments``: the attachment types present;
-- ``qualification_lookup``: ``{"certificate_no": ...}`` when the system found the enterprise's
-  qualification certificate, absent or ``None`` when it did not.
+- ``enterprise``: ``info_saved``, ``industry``, ``name`` of the saved basic information and
+  ``has_qualification`` (the qualification register's answer);
+- ``commitment``: the last showing of the commitment letter (``shown_at``) and this moment
+  (``confirmed_at``), ISO date-times; ``input.ticked`` is the 本公司作出上述承诺 box;
+- ``employer`` and ``region_matches_employer``: the enterprise a declaration is declared to, as
+  the market regulator knows it;
+- ``declaration``: the declaration a qualification correction is for (``None``: not one of the
+  enterprise's); ``qualification_lookup``: the register's certificate (``certificate_no``);
+- ``regulator`` and ``declarations``: the regulator's name now and the enterprise's declarations
+  (``declaration_no``, ``state``), for the name change;
+- ``anomaly``: the anomaly an appeal is for;
+- ``attachments``: the attachment types present.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kernel import hookimpl, normalise_identifier
-from kernel.clock import CHINA, now
+from kernel import clock, hookimpl, normalise_identifier
+from kernel.clock import CHINA
 
 Fact = dict[str, Any]
 
@@ -46,14 +49,11 @@ def _common(context: Mapping[str, Any]) -> list[Fact]:
         facts.append({"kind": "account", "uscc": _code(account.get("uscc"))})
     enterprise = context.get("enterprise")
     if enterprise:
-        facts.append(
-            {
-                "kind": "enterprise",
-                "info_saved": bool(enterprise.get("info_saved", True)),
-                "industry": enterprise.get("industry"),
-                "has_qualification": enterprise.get("has_qualification"),
-            }
-        )
+        fact = {"kind": "enterprise", "info_saved": enterprise.get("info_saved") is True}
+        for key in ("industry", "has_qualification"):
+            if enterprise.get(key) is not None:
+                fact[key] = enterprise[key]
+        facts.append(fact)
     facts += [{"kind": "attachment", "type": t} for t in context.get("attachments", ())]
     return facts
 
@@ -92,9 +92,18 @@ def _declaration(
             "employer_uscc": _code(document.get("employer_uscc")),
         }
     ]
+    if "region_matches_employer" in context:
+        facts[0]["region_matches_employer"] = context["region_matches_employer"] is True
+    employer = context.get("employer")
+    if employer:
+        fact: Fact = {"kind": "employer", "known": employer.get("known") is True}
+        if employer.get("name"):
+            fact["name_matches"] = _same_text(document.get("employer_name"), employer["name"])
+        facts.append(fact)
     commitment = context.get("commitment")
     if commitment:
-        facts.append(_commitment(commitment))
+        ticked = (context.get("input") or {}).get("ticked", commitment.get("ticked"))
+        facts.append(_commitment({**commitment, "ticked": ticked}))
     return facts
 
 
@@ -111,12 +120,13 @@ def _qualification_correction(
                 "state": declaration.get("state"),
                 "pre_registration": bool(declaration.get("pre_registration", False)),
                 "employer_uscc": _code(declaration.get("employer_uscc")),
+                "corrected": declaration.get("corrected") is True,
             }
         )
     found = (context.get("qualification_lookup") or {}).get("certificate_no")
-    lookup: Fact = {"kind": "qualification_lookup", "found": bool(found)}
-    if found:
-        typed = document.get("qualification_certificate_no")
+    typed = document.get("qualification_certificate_no")
+    lookup: Fact = {"kind": "qualification_lookup", "found": bool(found), "typed": bool(typed)}
+    if found and typed:
         lookup["matches_typed"] = _code(typed) == _code(found)
     return [*facts, lookup]
 
@@ -126,16 +136,21 @@ def _name_change(
 ) -> list[Fact]:
     """EN-09: both names as the platform and the records hold them; declarations in progress."""
     account = context.get("account") or {}
-    enterprise = context.get("enterprise") or {}
     fact: Fact = {
         "kind": "name_change",
         "name_unchanged": _same_text(document.get("former_name"), document.get("current_name")),
     }
     if account:
-        fact["current_from_account"] = _same_text(document.get("current_name"), account.get("name"))
+        fact["former_from_account"] = _same_text(document.get("former_name"), account.get("name"))
         fact["uscc_from_account"] = _code(document.get("uscc")) == _code(account.get("uscc"))
-    if enterprise.get("name"):
-        fact["former_from_records"] = _same_text(document.get("former_name"), enterprise["name"])
+    regulator = context.get("regulator")
+    if regulator is not None:
+        name = regulator.get("name")
+        facts_regulator: Fact = {"kind": "regulator", "known": name is not None}
+        if name is not None:
+            fact["current_from_regulator"] = _same_text(document.get("current_name"), name)
+    else:
+        facts_regulator = None
     others = [
         {
             "kind": "other_declaration",
@@ -144,7 +159,20 @@ def _name_change(
         }
         for d in context.get("declarations", ())
     ]
-    return [fact, *others]
+    return [fact, *others, *([facts_regulator] if facts_regulator else [])]
+
+
+def _appeal(
+    matter: str | None, document: Mapping[str, Any], context: Mapping[str, Any]
+) -> list[Fact]:
+    """EN-07: the anomaly appealed, as the server found it for this enterprise."""
+    anomaly = context.get("anomaly")
+    if not anomaly:
+        return []
+    fact: Fact = {"kind": "anomaly", "found": anomaly.get("found") is True}
+    if "appealed_elsewhere" in anomaly:
+        fact["appealed_elsewhere"] = anomaly["appealed_elsewhere"] is True
+    return [fact]
 
 
 _WORKFLOWS: dict[str, Callable[[str | None, Mapping[str, Any], Mapping[str, Any]], list[Fact]]] = {
@@ -152,6 +180,7 @@ _WORKFLOWS: dict[str, Callable[[str | None, Mapping[str, Any], Mapping[str, Any]
     "declaration": _declaration,
     "qualification_correction": _qualification_correction,
     "name_change": _name_change,
+    "appeal": _appeal,
 }
 
 
@@ -161,8 +190,9 @@ _WORKFLOWS: dict[str, Callable[[str | None, Mapping[str, Any], Mapping[str, Any]
 def _commitment(commitment: Mapping[str, Any]) -> Fact:
     """EN-02: how long the letter was shown before the enterprise confirmed, in seconds."""
     fact: Fact = {"kind": "commitment", "ticked": commitment.get("ticked") is True}
+    fact["showing_found"] = bool(commitment.get("shown_at"))
     shown = _moment(commitment.get("shown_at"))
-    confirmed = _moment(commitment.get("confirmed_at")) if "confirmed_at" in commitment else now()
+    confirmed = _moment(commitment.get("confirmed_at") or clock.now())
     if shown is not None and confirmed is not None:
         fact["shown_seconds"] = (confirmed - shown).total_seconds()
     return fact

@@ -107,3 +107,15 @@ class NoticeBoard:
 @hookimpl
 def govflow_senders(config):
     return {"board": NoticeBoard(config.data_dir / "parking-board.txt")}
+
+
+@hookimpl
+def govflow_takes_part(subject, actor) -> bool:
+    """A permit is the resident's alone: no other applicant takes part in it."""
+    return False
+
+
+@hookimpl
+def govflow_demo(folder: Path) -> None:
+    """The example keeps no demo rows beyond its demo.yaml."""
+    return None
