@@ -22,6 +22,7 @@ from .test_websites_journey import EDUCATION_HOST, HOST, listed_site, registered
 
 #: The journey's servers and client, shared: DNS and the units' sites on loopback.
 client, dns_server, sites = journey.client, journey.dns_server, journey.sites
+crawl_seconds = journey.crawl_seconds
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 pytestmark = pytest.mark.skipif(
