@@ -102,8 +102,12 @@ DECLARATION = {
 ENGINEERS_CONTEXT = {
     "state": "unreported",
     "account": {"name": ENGINEERS_NAME, "uscc": ENGINEERS_USCC},
-    "enterprise": {"info_saved": True, "has_qualification": True, "industry": "design",
-                   "name": ENGINEERS_NAME},
+    "enterprise": {
+        "info_saved": True,
+        "has_qualification": True,
+        "industry": "design",
+        "name": ENGINEERS_NAME,
+    },
     "commitment": {
         "showing_id": 1,
         "version": 1,
