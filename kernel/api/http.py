@@ -59,11 +59,11 @@ def _unstorable(value: Any, pointer: str) -> str | None:
     """Where a string (key or value) holds what no database text column takes: ``\\u0000``
     (PostgreSQL refuses it in text and JSON) or half of a surrogate pair (not UTF-8)."""
     if isinstance(value, str):
-        return pointer if not _storable(value) else None
+        return pointer if not storable(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
             here = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
-            if not _storable(key):
+            if not storable(key):
                 return here
             if (found := _unstorable(item, here)) is not None:
                 return found
@@ -74,7 +74,7 @@ def _unstorable(value: Any, pointer: str) -> str | None:
     return None
 
 
-def _storable(text: str) -> bool:
+def storable(text: str) -> bool:
     if "\x00" in text:
         return False
     try:
