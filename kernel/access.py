@@ -98,7 +98,7 @@ async def may_read(account: Account, application: Application) -> bool:
 
 async def readable(account: Account, application_id: int) -> Application:
     """The application if ``account`` may see it; 404 otherwise, whether it exists or not."""
-    application = await Application.get_or_none(id=application_id)
+    application = await Application.get_or_none(id=application_id, deleted_at=None)
     if application is None or not await may_read(account, application):
         raise NotFound(f"no application {application_id}")
     return application

@@ -49,7 +49,7 @@ async def probe(kernel: Kernel) -> Built:
     workflow, as if its owner took it."""
     built = Built()
     owners: dict[int, workflow.Actor] = {}
-    async for application in Application.all().order_by("id"):
+    async for application in Application.filter(deleted_at=None).order_by("id"):
         if application.process not in kernel.processes:
             continue
         process = kernel.process(application.process)

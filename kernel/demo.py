@@ -144,7 +144,7 @@ async def _application(kernel: Kernel, raw: dict[str, Any]) -> Application | Non
     name = raw.get("workflow") or next(
         (m.workflow for m in process.matters if m.name == matter), None
     )
-    existing = Application.filter(owner_id=owner.id, process=process.name)
+    existing = Application.filter(owner_id=owner.id, process=process.name, deleted_at=None)
     if await existing.filter(workflow=name).exists() if name else await existing.exists():
         return None
     application = await workflow.create(

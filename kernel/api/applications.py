@@ -159,7 +159,7 @@ async def list_applications(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
     account = auth.current_account(request)
     limit, after = page_limit(request), cursor(request)
-    query = Application.all()
+    query = Application.filter(deleted_at=None)
     if account.kind in APPLICANT_KINDS:
         await agreements.check_all(kernel, account)
         query = query.filter(owner_id=account.id)
