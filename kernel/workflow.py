@@ -108,6 +108,7 @@ async def create(
         raise NotFound(f"process '{process.name}' has no workflow '{workflow}'")
     wf = process.workflows[workflow]
     check_may_start(process, wf, actor.account)
+    data = with_matter(kernel, process, wf.name, matter, data)
     data = await with_server_fields(kernel, process.name, wf.name, actor, data)
     check_creation(kernel, process, wf, matter, data, actor)
     region = kernel.hook(process.name, "govflow_region")(
@@ -189,6 +190,34 @@ async def with_server_fields(
     return {**data, **fields}
 
 
+def with_matter(
+    kernel: Kernel, process: Process, workflow: str, matter: str | None, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The document with the application's matter where its schema has a ``matter`` field.
+
+    The matter is the application's, chosen when it is created: a document that names another
+    one (``matter=change`` with ``data.matter=revocation`` used to be checked as a revocation,
+    without the change approval its matter needs) is refused with 400, and nothing is stored.
+    """
+    given = data.get("matter", matter)
+    if given != matter:
+        raise field_error(
+            "/data/matter",
+            "document.matter",
+            f"申报事项应与申请的事项（{matter or '无'}）一致",
+            f"the document's matter must be the application's ({matter or 'none'})",
+        )
+    if matter is None:
+        return dict(data)
+    schema_id = process.schema_for(workflow, matter)
+    if schema_id is None:
+        return dict(data)
+    schema = kernel.schemas.schema(kernel.schemas.resolve_id(schema_id, process.name))
+    if "matter" in (schema.get("properties") or {}):
+        return {**data, "matter": matter}
+    return dict(data)
+
+
 class MaterialLocked(Conflict):
     title = Text(
         "申报材料已在审核中，当前状态下不能修改申报信息和附件",
@@ -227,6 +256,8 @@ async def save(
     """
     await check_may_change(kernel, actor, application)
     owner = await Account.get(id=application.owner_id)
+    process = kernel.process(application.process)
+    data = with_matter(kernel, process, application.workflow, application.matter, data)
     data = await with_server_fields(
         kernel, application.process, application.workflow, Actor(owner), data
     )
