@@ -13,6 +13,7 @@ from ..core import Kernel, UnknownName
 from ..keys import KERNEL
 from ..problem import bad_request, problem
 from ..rules.facts import FactError
+from .http import strict_loads
 
 routes = web.RouteTableDef()
 
@@ -113,8 +114,8 @@ async def validate(request: web.Request) -> web.Response:
 
 async def _body(request: web.Request) -> dict[str, Any] | web.Response:
     try:
-        body = await request.json()
-    except ValueError:
+        body = strict_loads(await request.text())
+    except (ValueError, RecursionError):
         return bad_request(
             "/", "request.json", "请求体不是有效的JSON", "The body is not valid JSON"
         )
