@@ -110,6 +110,7 @@ async def create(
     check_may_start(process, wf, actor.account)
     data = with_matter(kernel, process, wf.name, matter, data)
     data = await with_server_fields(kernel, process.name, wf.name, actor, data)
+    check_draft(kernel, process, wf.name, matter, data)
     check_creation(kernel, process, wf, matter, data, actor)
     region = kernel.hook(process.name, "govflow_region")(
         process=process.name, workflow=wf.name, document=data
@@ -190,6 +191,21 @@ async def with_server_fields(
     return {**data, **fields}
 
 
+def check_draft(
+    kernel: Kernel, process: Process, workflow: str, matter: str | None, data: Mapping[str, Any]
+) -> None:
+    """Every field a draft has must be of the right type, length and format (its schema
+    without ``required``): a 9 MB name or ``uscc: 12345`` is refused at the door with 422,
+    every reason at once, and nothing is stored."""
+    schema_id = process.schema_for(workflow, matter)
+    if schema_id is None:
+        return
+    uri = kernel.schemas.resolve_id(schema_id, process.name)
+    violations = kernel.schemas.validate_draft(uri, data)
+    if violations:
+        raise Unprocessable("the draft holds fields that are not valid", violations)
+
+
 def with_matter(
     kernel: Kernel, process: Process, workflow: str, matter: str | None, data: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -261,6 +277,7 @@ async def save(
     data = await with_server_fields(
         kernel, application.process, application.workflow, Actor(owner), data
     )
+    check_draft(kernel, process, application.workflow, application.matter, data)
     await _bump(application, if_match, actor, action="save", data=data)
     return application
 
