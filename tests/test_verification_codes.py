@@ -122,12 +122,12 @@ async def test_five_wrong_codes_kill_it(client, senders, gateway):
 async def test_a_code_lasts_five_minutes(client, senders, gateway, at):
     at()  # the clock stands still from here
     first = await received_code(client, senders, gateway, purpose="register")
-    second = await received_code(client, senders, gateway, purpose="login")
+    second = await received_code(client, senders, gateway, purpose="password-reset")
     at(minutes=4, seconds=59)
     assert await verification.check(MOBILE, "register", first)
     at(minutes=5)
     with pytest.raises(ApiError) as late:
-        await verification.check(MOBILE, "login", second)
+        await verification.check(MOBILE, "password-reset", second)
     assert refusal(late) == (422, "code.expired", ("/code",))
 
 
