@@ -179,6 +179,7 @@ async def issue(
             subject="政务服务验证码",
             body=f"您的验证码为{code}，{minutes}分钟内有效。请勿告诉他人；如非本人操作，请忽略。",
             next_attempt_at=now,
+            secret=True,
             using_db=conn,
         )
     log.info(

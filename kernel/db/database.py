@@ -72,6 +72,10 @@ def tortoise_config(url: str, models: Sequence[Models] | None = None) -> dict[st
             "default_connection": "default",
             "migrations": m.migrations,
         }
+    if is_sqlite(url) and "secure_delete" not in url:
+        # Freed pages are zeroed: a verification code blanked after delivery, a deleted
+        # draft's data, must not linger in the file (#12: no secret at rest).
+        url += ("&" if "?" in url else "?") + "secure_delete=ON"
     return {
         "connections": {"default": url},
         "apps": apps,
