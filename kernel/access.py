@@ -93,6 +93,9 @@ async def may_read(account: Account, application: Application) -> bool:
         return True
     if account.kind in APPLICANT_KINDS:
         return await acts_for(account, application)
+    # A reviewer sees what was submitted; a draft is the applicant's until then.
+    if application.submitted_at is None:
+        return False
     return in_scope(account, application.process, application.region)
 
 

@@ -149,6 +149,18 @@ def current_account(request: web.Request) -> Account:
     return account
 
 
+def require_staff(request: web.Request) -> None:
+    """Operations data (metrics, rule sources) for reviewers and admins, unless the operator
+    made it public (``GOVFLOW_PUBLIC_OPERATIONS=1``, e.g. for a scraper inside the network)."""
+    from .errors import Forbidden
+    from .keys import CONFIG
+
+    if request.app[CONFIG].public_operations:
+        return
+    if current_account(request).kind not in ("reviewer", "admin"):
+        raise Forbidden("for reviewers and administrators only")
+
+
 def is_applicant(account: Account) -> bool:
     return account.kind in APPLICANT_KINDS
 

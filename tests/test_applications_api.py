@@ -346,16 +346,19 @@ async def test_text_no_database_can_store_is_a_400_naming_the_field(client, bad)
 async def test_a_step_from_the_wrong_state_says_so_not_that_someone_else_changed_it(client):
     unit = await qr_login("unit-a")
     draft = await (await create_draft(client, unit, DOCUMENT)).json()
+    await agree_commitment(client, unit)
+    url = f"/api/applications/{draft['id']}/transitions"
+    assert (await client.post(f"{url}/submit", headers={**unit, "If-Match": '"1"'})).status == 200
     reviewer = await login(client, "reviewer-bj")
-    response = await client.post(
-        f"/api/applications/{draft['id']}/transitions/accept",
-        headers={**reviewer, "If-Match": '"1"'},
-    )
+    accepted = await client.post(f"{url}/accept", headers={**reviewer, "If-Match": '"2"'})
+    assert accepted.status == 200
+    # (a reviewer no longer sees drafts at all, #12 point 11: the wrong state is a later one)
+    response = await client.post(f"{url}/accept", headers={**reviewer, "If-Match": '"3"'})
     assert response.status == 409
     problem = await response.json()
     assert problem["type"].endswith("/wrong-state")
     assert problem["title_zh"] == "申请当前所处状态不能进行此操作"
-    assert "未提交" in problem["detail"]
+    assert "待复核" in problem["detail"]
 
 
 async def test_a_method_not_allowed_names_the_allowed_ones(client):

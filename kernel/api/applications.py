@@ -167,6 +167,7 @@ async def list_applications(request: web.Request) -> web.Response:
     region = access.region_prefix(filters.pop("region")) if "region" in filters else None
     if account.kind == "reviewer":
         query = _scoped(query, account, filters.get("process"), region)
+        query = query.filter(submitted_at__isnull=False)  # drafts are the applicants' own
     for key, value in filters.items():
         query = query.filter(**{key: value})
     if region is not None:

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from tortoise import connections
 
+from .. import auth
 from ..core import Kernel, UnknownName
 from ..keys import KERNEL
 from ..problem import bad_request, problem
@@ -140,6 +141,7 @@ async def _body(request: web.Request) -> dict[str, Any] | web.Response:
 
 @routes.get("/api/rules")
 async def list_rules(request: web.Request) -> web.Response:
+    auth.require_staff(request)
     book = request.app[KERNEL].rules
     items = []
     for name in book.names():
