@@ -11,7 +11,8 @@ from tortoise import connections
 
 from .. import auth
 from ..core import Kernel, UnknownName
-from ..keys import KERNEL
+from ..db import database as dbconf
+from ..keys import CONFIG, KERNEL
 from ..problem import bad_request, problem
 from ..rules.facts import FactError
 from .http import strict_loads
@@ -23,10 +24,19 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
-async def _database_reachable() -> bool:
-    """A trivial query: a worker whose database does not answer should leave the pool."""
+async def _database_reachable(url: str) -> bool:
+    """The database answers and takes writes: a worker whose database is unreachable,
+    read-only or deleted under it should leave the pool.
+
+    The write probe is an UPDATE that matches no row: it needs the write lock (a read-only
+    SQLite file or a PostgreSQL standby refuses it) and changes nothing.
+    """
+    if dbconf.sqlite_file_gone(url):
+        return False
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        conn = connections.get("default")
+        await conn.execute_query("SELECT 1")
+        await conn.execute_query('UPDATE throttle_window SET "count" = "count" WHERE 1 = 0')
     except Exception:  # whatever the driver raises, the answer is the same: not reachable
         return False
     return True
@@ -36,7 +46,7 @@ async def _database_reachable() -> bool:
 async def healthz(request: web.Request) -> web.Response:
     """Liveness for the load balancer: database reachable, rules loaded, reload errors."""
     kernel = request.app[KERNEL]
-    database = await _database_reachable()
+    database = await _database_reachable(dbconf.database_url_of(request.app[CONFIG]))
     errors = {
         path: [p.as_dict() for p in problems] for path, problems in kernel.rules.errors.items()
     }
