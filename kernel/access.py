@@ -8,31 +8,63 @@ What an account may not see answers 404, so ids of other applicants' data leak n
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from .db.models import APPLICANT_KINDS, Account, Application, Delegation
 from .errors import Forbidden, NotFound
+from .identifiers.divisions import division_periods
 from .process import Transition
 
 if TYPE_CHECKING:
     from .core import Kernel
 
+_DIVISION = re.compile(r"[0-9]{6}")
+
+
+def division_code(code: object) -> str | None:
+    """``code`` if it is a six-digit GB/T 2260 code the division table knows, else ``None``.
+
+    Anything else (``"5"``, ``"51"``, ``"5101040"``, full-width digits, an unknown code) covers
+    nothing and is covered by nothing but a scope without a region: a prefix test on free text
+    is how ``500000`` came to cover Sichuan's ``510104``.
+    """
+    if not isinstance(code, str) or not _DIVISION.fullmatch(code):
+        return None
+    return code if division_periods(code) else None
+
 
 def region_prefix(code: str) -> str:
-    """The part of a division code its subdivisions share: a province's two digits, a city's
-    four, a district's six (``500000`` → ``50``: Chongqing, never Sichuan's ``51…``)."""
-    if len(code) == 6 and code.endswith("0000"):
+    """The digits a division's subdivisions share: a province's two, a city's four, a
+    district's (or county's) six — ``500000`` → ``50`` (Chongqing, never Sichuan's ``51…``),
+    ``440310`` → ``440310`` (Shenzhen's 坪山区, not its neighbour 光明区 ``440311``).
+
+    The level is read from the code the way GB/T 2260 builds it. The groupings a 直辖市 or a
+    province uses in place of cities — ``500100`` 市辖区, ``500200`` 县, ``429000`` 省直辖县级
+    行政区划 — are city-level codes and cover what they group; a 省直辖县 (``429004`` 仙桃市)
+    and a city without districts (``441900`` 东莞市) cover themselves (and, the latter, any
+    code under it). A code that is no known division has no prefix at all: ``""`` is
+    returned only for ``None``/empty input, which callers treat as "no region".
+    """
+    if not code:
+        return ""
+    if division_code(code) is None:
+        raise ValueError(f"{code!r} is not a division code")
+    if code.endswith("0000"):
         return code[:2]
-    if len(code) == 6 and code.endswith("00"):
+    if code.endswith("00"):
         return code[:4]
     return code
 
 
 def region_covers(scope_region: str | None, region: str | None) -> bool:
-    """``110000`` (a province) covers ``110108`` (a district in it); no region covers all."""
+    """Whether a scope's region covers an application's: a province its cities and districts,
+    a city its districts, a district itself. No region in the scope covers every region; a
+    scope region that is no division code covers nothing, nor is an application whose region
+    is not one covered by any regional scope."""
     if not scope_region:
         return True
-    if not region:
+    if division_code(scope_region) is None or division_code(region) is None:
         return False
     return region.startswith(region_prefix(scope_region))
 
@@ -84,6 +116,9 @@ async def may_read(
         return await acts_for(account, application) or await takes_part(
             kernel, account, application
         )
+    # A reviewer sees what was submitted; a draft is the applicant's until then.
+    if application.submitted_at is None:
+        return False
     return in_scope(account, application.process, application.region)
 
 
@@ -91,7 +126,7 @@ async def readable(
     account: Account, application_id: int, kernel: Kernel | None = None
 ) -> Application:
     """The application if ``account`` may see it; 404 otherwise, whether it exists or not."""
-    application = await Application.get_or_none(id=application_id)
+    application = await Application.get_or_none(id=application_id, deleted_at=None)
     if application is None or not await may_read(account, application, kernel):
         raise NotFound(f"no application {application_id}")
     return application

@@ -16,13 +16,25 @@ from .api import add_routes, plugin_routes
 from .config import Config
 from .core import Kernel
 from .db import database
-from .errors import problem_middleware
+from .errors import ServiceUnavailable, problem_middleware
 from .jobs import JobRunner, jobs_of
 from .keys import CONFIG, JOBS_WAKE, KERNEL
 from .notify.worker import OUTBOX_WAKE, run_worker
 from .rules.watch import watch
 
 WATCH_READY = web.AppKey("watch_ready", asyncio.Event)
+
+
+@web.middleware
+async def database_guard(request: web.Request, handler) -> web.StreamResponse:
+    """A write while the SQLite file is gone (its data directory deleted under the running
+    server) answers 503 instead of a 201 into a file no one will read again."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        config = request.app[CONFIG]
+        url = database.database_url_of(config)
+        if database.sqlite_file_gone(url):
+            raise ServiceUnavailable(f"{database.sqlite_path(url)} is gone")
+    return await handler(request)
 
 
 def create_app(
@@ -35,6 +47,7 @@ def create_app(
             logs.request_id_middleware,
             metrics.metrics_middleware,
             problem_middleware,
+            database_guard,
             auth.auth_middleware,
         ],
     )

@@ -54,7 +54,7 @@ async def probe(kernel: Kernel) -> Built:
     built = Built()
     actors: dict[int, workflow.Actor] = {}
     accounts = await Account.all().order_by("id")
-    async for application in Application.all().order_by("id"):
+    async for application in Application.filter(deleted_at=None).order_by("id"):
         if application.process not in kernel.processes:
             continue
         process = kernel.process(application.process)

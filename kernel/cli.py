@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PluginError as exc:
         print(f"govflow: {exc}", file=sys.stderr)
         return 3
+    except database.DatabaseUnavailable as exc:
+        print(f"govflow: {exc}", file=sys.stderr)
+        return 4
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -52,6 +52,9 @@ class Config:
     trust_forwarded_for: bool = False
     #: Which implementation each outside service uses: ``name=impl,name=impl`` (else its default).
     adapters: str = ""
+    #: Serve ``/metrics`` and ``/api/rules`` to anyone; off: only to reviewers and admins
+    #: (they tell an outsider the traffic, the rule sources and their history).
+    public_operations: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -82,4 +85,5 @@ class Config:
                 env.get("GOVFLOW_CAPTCHA_TTL_MINUTES", default.captcha_ttl_minutes)
             ),
             trust_forwarded_for=env.get("GOVFLOW_TRUST_FORWARDED_FOR", "") not in ("", "0"),
+            public_operations=env.get("GOVFLOW_PUBLIC_OPERATIONS", "") not in ("", "0"),
         )

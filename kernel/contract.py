@@ -221,7 +221,7 @@ class Lookup:
         """The owner's subjects of a process: each its data with id, workflow, matter, state."""
         from .db.models import Application
 
-        query = Application.filter(owner_id=owner_id, process=process)
+        query = Application.filter(owner_id=owner_id, process=process, deleted_at=None)
         if workflow is not None:
             query = query.filter(workflow=workflow)
         if exclude_id is not None:

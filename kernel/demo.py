@@ -157,7 +157,7 @@ async def _application(kernel: Kernel, raw: dict[str, Any]) -> Application | Non
     name = raw.get("workflow") or next(
         (m.workflow for m in process.matters if m.name == matter), None
     )
-    existing = Application.filter(owner_id=owner.id, process=process.name)
+    existing = Application.filter(owner_id=owner.id, process=process.name, deleted_at=None)
     if name:
         existing = existing.filter(workflow=name)
     if matter:  # one of each matter: a unit may open one site and have another re-checked

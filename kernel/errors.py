@@ -124,6 +124,32 @@ class TooManyRequests(ApiError):
     )
 
 
+class ServiceUnavailable(ApiError):
+    status, code, title = (
+        503,
+        "database-unavailable",
+        Text(
+            "数据库暂不可用，请求未保存，请稍后重试",
+            "The database is unavailable: nothing was saved",
+        ),
+    )
+
+
+#: Words of the drivers' errors that mean the database cannot take writes at all.
+_UNAVAILABLE = ("readonly", "read-only", "unable to open", "disk i/o", "no such table")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is unusable (not that this request was wrong)."""
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    from .db.database import DatabaseUnavailable
+
+    if isinstance(exc, DatabaseUnavailable | DBConnectionError | ConnectionError):
+        return True
+    return isinstance(exc, OperationalError) and any(w in str(exc).lower() for w in _UNAVAILABLE)
+
+
 class PayloadTooLarge(ApiError):
     status, code, title = 413, "too-large", Text("提交的内容过大", "The request is too large")
 
@@ -149,7 +175,10 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if isinstance(exc, web.HTTPMethodNotAllowed):  # RFC 9110: a 405 says what is allowed
             response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
         return response
-    except Exception:
+    except Exception as exc:
+        if unavailable(exc):
+            log.error("%s %s: the database is unavailable: %s", request.method, request.path, exc)
+            return ServiceUnavailable(str(exc)[:200]).response()
         # A bug or a crash half-way: a transaction it interrupted is rolled back already; the
         # client learns only that, in both languages, and the log holds the traceback (with the
         # request id the answer carries in its header).

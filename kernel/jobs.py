@@ -168,7 +168,7 @@ class JobContext:
         and rule checks and the audit trail are the same as for a person, and a refusal raises
         (so the run is retried later). Returns what ``workflow.transition`` does: the subject,
         the decision and what the owning plugin's effects hand back."""
-        application = await Application.get_or_none(id=subject_id)
+        application = await Application.get_or_none(id=subject_id, deleted_at=None)
         if application is None:
             raise NotFound(f"no subject {subject_id}")
         return await workflow.transition(

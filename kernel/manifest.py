@@ -83,6 +83,7 @@ def _build(
         roles=tuple(data.get("roles", ())),
         facts=dict(data.get("facts", {})),
         context=tuple(data.get("context", ())),
+        verification_purposes=tuple(data.get("verification_purposes", ())),
         attachments=_attachments(data.get("attachments", {})),
         matters=tuple(
             Matter(

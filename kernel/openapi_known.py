@@ -114,7 +114,7 @@ _LIST_QUERY = (
 KNOWN: dict[tuple[str, str], Known] = {
     ("GET", "/healthz"): Known("健康检查", "Health check", auth="none"),
     ("GET", "/metrics"): Known(
-        "运行指标", "Prometheus metrics", auth="none", media_type="text/plain"
+        "运行指标", "Prometheus metrics (reviewers, admins)", media_type="text/plain"
     ),
     ("GET", "/api/openapi.json"): Known("接口描述", "This OpenAPI document", auth="none"),
     ("GET", "/api/docs"): Known(
@@ -129,7 +129,7 @@ KNOWN: dict[tuple[str, str], Known] = {
         auth="optional",
         response={"$ref": f"{COMPONENTS}Decision"},
     ),
-    ("GET", "/api/rules"): Known("规则集", "Rulesets, versions and sources", auth="none"),
+    ("GET", "/api/rules"): Known("规则集", "Rulesets, versions and sources (reviewers, admins)"),
     ("POST", "/api/auth/login"): Known("登录", "Log in", body=_login, auth="none"),
     ("POST", "/api/auth/logout"): Known("退出登录", "Log out", status=204),
     ("GET", "/api/auth/me"): Known("当前账号", "The current account"),

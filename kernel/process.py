@@ -141,6 +141,8 @@ class Process:
     facts: dict[str, str] = field(default_factory=dict)
     #: Optional parts of the server context its facts read (``other_applications``).
     context: tuple[str, ...] = ()
+    #: What it sends verification codes for (manifest ``verification_purposes``).
+    verification_purposes: tuple[str, ...] = ()
     #: Attachment types every workflow of the process takes.
     attachments: dict[str, AttachmentType] = field(default_factory=dict)
     #: YAML files beside the manifest: printable forms, demo data.

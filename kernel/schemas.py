@@ -136,12 +136,20 @@ class SchemaRegistry:
             )
         return self._compiled_registry
 
-    def validate(self, schema_id: str, document: Any) -> list[Outcome]:
+    def validate_draft(self, schema_id: str, document: Any) -> list[Outcome]:
+        """The violations of a draft: the schema without its ``required`` (and the other
+        keywords that only say something is still missing). A draft may be incomplete, but
+        every field it has must have the right type, length and format."""
+        return self.validate(schema_id, document, draft=True)
+
+    def validate(self, schema_id: str, document: Any, *, draft: bool = False) -> list[Outcome]:
         """Every schema violation of ``document``, in document order."""
         fast = self.compiled(schema_id)
         if fast is not None and fast.is_valid(document):
             return []
         errors = self.validator(schema_id).iter_errors(document)
+        if draft:
+            errors = (e for e in errors if not _only_missing(e))
         fields = self._fields_cached(schema_id)
 
         def title_of(pointer: str) -> Text | None:
@@ -179,6 +187,27 @@ class SchemaRegistry:
         found: dict[str, FieldInfo] = {}
         _collect(resolved.contents, resolved.resolver, "", found, depth=0)
         return found
+
+
+#: Keywords that fail only because something is not there yet.
+_MISSING = frozenset({"required", "dependentRequired", "minItems", "minProperties"})
+
+
+def _only_missing(error: jsonschema.ValidationError) -> bool:
+    """Whether ``error`` says only that the draft is incomplete: a missing field, or an
+    ``anyOf``/``oneOf``/``then`` of which some branch would hold once the draft is complete."""
+    if error.validator in _MISSING:
+        return True
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        branches: dict[Any, list[jsonschema.ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        if len(branches) < len(error.validator_value):
+            return False  # a branch held outright: oneOf failed for matching twice
+        return any(all(_only_missing(e) for e in subs) for subs in branches.values())
+    if error.validator in ("allOf",) and error.context:
+        return all(_only_missing(e) for e in error.context)
+    return False
 
 
 def _compile(

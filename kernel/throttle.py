@@ -112,6 +112,16 @@ async def hit(key: str, *, limit: int, window: dt.timedelta, db: Any = None) -> 
     return count
 
 
+async def forget(key: str, window: dt.timedelta, db: Any = None) -> None:
+    """Clear ``key``'s count in the current window (a correct password clears its guesses)."""
+    conn, postgres = _connection(db)
+    start = window_start(clock.now(), window)
+    sql = 'DELETE FROM throttle_window WHERE "key" = {} AND window_start = {}'.format(
+        *(("$1", "$2") if postgres else ("?", "?"))
+    )
+    await conn.execute_query(sql, [stored_key(key), _db_time(start, postgres)])
+
+
 async def prune(older_than: dt.timedelta = PRUNE_AFTER, db: Any = None) -> int:
     """Delete the windows that started more than ``older_than`` ago; how many were deleted.
 

@@ -17,11 +17,12 @@ import logging
 import math
 import re
 import secrets
+from collections.abc import Collection
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from . import clock
+from . import clock, throttle
 from .db.models import OutboxMessage, VerificationCode
 from .decision import Outcome
 from .errors import ApiError, TooManyRequests, Unprocessable, field_error
@@ -115,14 +116,48 @@ async def _refuse_if_too_soon(target: str, purpose: str, now: dt.datetime, conn)
     raise TooManyRequests("a code was sent less than a minute ago", [violation], retry_after=wait)
 
 
-async def issue(channel: object, target: object, purpose: object) -> VerificationCode:
-    """A new code for ``target``, queued for delivery; 429 within 60 s of the previous one."""
+#: Codes one target may receive in an hour and in a day, whatever the purpose.
+PER_TARGET_HOUR, PER_TARGET_DAY = 5, 10
+#: Codes one client address may ask for in an hour, whatever the targets.
+PER_CLIENT_HOUR = 20
+
+
+async def _count(target: str, client: str) -> None:
+    """The flood limits beyond one a minute per target and purpose: per target per hour and
+    day, per client per hour (30 purposes used to mean 30 SMS to one number in seconds)."""
+    hour, day = dt.timedelta(hours=1), dt.timedelta(days=1)
+    for key, limit, window in (
+        (f"code:client:{client}", PER_CLIENT_HOUR, hour),
+        (f"code:target:{target}", PER_TARGET_HOUR, hour),
+        (f"code:target-day:{target}", PER_TARGET_DAY, day),
+    ):
+        await throttle.hit(key, limit=limit, window=window)
+
+
+async def issue(
+    channel: object,
+    target: object,
+    purpose: object,
+    *,
+    purposes: Collection[str] | None = None,
+    client: str = "unknown",
+) -> VerificationCode:
+    """A new code for ``target``, queued for delivery; 429 within 60 s of the previous one,
+    or past the hourly and daily limits per target and per client.
+
+    ``purposes``: those the processes declare (``verification_purposes`` in a manifest); any
+    other is refused with 400. ``None`` (kernel callers) accepts any well-formed one.
+    """
     channel, purpose = _text("channel", channel), _text("purpose", purpose)
     target = normalise_target(channel, _text("target", target))
-    if not _PURPOSE.fullmatch(purpose):
+    if not _PURPOSE.fullmatch(purpose) or (purposes is not None and purpose not in purposes):
         raise field_error(
-            "/purpose", "request.purpose", "用途标识格式不正确", "purpose must be a lower-case id"
+            "/purpose",
+            "request.purpose",
+            f"用途应为以下之一：{'、'.join(sorted(purposes or ())) or '无'}",
+            f"purpose must be one the processes declare: {', '.join(sorted(purposes or ()))}",
         )
+    await _count(target, client)
     now = clock.now()
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(_SALT_CHARS // 2)
@@ -144,6 +179,7 @@ async def issue(channel: object, target: object, purpose: object) -> Verificatio
             subject="政务服务验证码",
             body=f"您的验证码为{code}，{minutes}分钟内有效。请勿告诉他人；如非本人操作，请忽略。",
             next_attempt_at=now,
+            secret=True,
             using_db=conn,
         )
     log.info(

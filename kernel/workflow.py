@@ -108,7 +108,9 @@ async def create(
         raise NotFound(f"process '{process.name}' has no workflow '{workflow}'")
     wf = process.workflows[workflow]
     check_may_start(process, wf, actor.account)
+    data = with_matter(kernel, process, wf.name, matter, data)
     data = await with_server_fields(kernel, process.name, wf.name, actor, data)
+    check_draft(kernel, process, wf.name, matter, data)
     check_creation(kernel, process, wf, matter, data, actor)
     region = kernel.hook(process.name, "govflow_region")(
         process=process.name, workflow=wf.name, document=data
@@ -189,6 +191,49 @@ async def with_server_fields(
     return {**data, **fields}
 
 
+def check_draft(
+    kernel: Kernel, process: Process, workflow: str, matter: str | None, data: Mapping[str, Any]
+) -> None:
+    """Every field a draft has must be of the right type, length and format (its schema
+    without ``required``): a 9 MB name or ``uscc: 12345`` is refused at the door with 422,
+    every reason at once, and nothing is stored."""
+    schema_id = process.schema_for(workflow, matter)
+    if schema_id is None:
+        return
+    uri = kernel.schemas.resolve_id(schema_id, process.name)
+    violations = kernel.schemas.validate_draft(uri, data)
+    if violations:
+        raise Unprocessable("the draft holds fields that are not valid", violations)
+
+
+def with_matter(
+    kernel: Kernel, process: Process, workflow: str, matter: str | None, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The document with the application's matter where its schema has a ``matter`` field.
+
+    The matter is the application's, chosen when it is created: a document that names another
+    one (``matter=change`` with ``data.matter=revocation`` used to be checked as a revocation,
+    without the change approval its matter needs) is refused with 400, and nothing is stored.
+    """
+    given = data.get("matter", matter)
+    if given != matter:
+        raise field_error(
+            "/data/matter",
+            "document.matter",
+            f"申报事项应与申请的事项（{matter or '无'}）一致",
+            f"the document's matter must be the application's ({matter or 'none'})",
+        )
+    if matter is None:
+        return dict(data)
+    schema_id = process.schema_for(workflow, matter)
+    if schema_id is None:
+        return dict(data)
+    schema = kernel.schemas.schema(kernel.schemas.resolve_id(schema_id, process.name))
+    if "matter" in (schema.get("properties") or {}):
+        return {**data, "matter": matter}
+    return dict(data)
+
+
 class MaterialLocked(Conflict):
     title = Text(
         "申报材料已在审核中，当前状态下不能修改申报信息和附件",
@@ -227,9 +272,12 @@ async def save(
     """
     await check_may_change(kernel, actor, application)
     owner = await Account.get(id=application.owner_id)
+    process = kernel.process(application.process)
+    data = with_matter(kernel, process, application.workflow, application.matter, data)
     data = await with_server_fields(
         kernel, application.process, application.workflow, Actor(owner), data
     )
+    check_draft(kernel, process, application.workflow, application.matter, data)
     await _bump(application, if_match, actor, action="save", data=data)
     return application
 
@@ -239,7 +287,10 @@ async def delete_material(
 ) -> Application | None:
     """删除申报材料: all the material of this application goes, wherever the applicant has it.
 
-    A draft never submitted goes entirely (``None``). One that was submitted and came back
+    A draft that never left its initial state, whoever acted on it, goes (``None``): its
+    material and files are gone and no endpoint shows it again, but its row and its audit
+    trail stay, with a last ``delete`` record (audit records are never deleted; the database
+    refuses to). One that ever left it — submitted, or moved by an agent — and came back
     (未通过, 复核退回) keeps its number and its history — the authority's replies are part of the
     record — but loses every field the applicant entered and every file attached; the server's
     own fields (the unit's name and USCC) stay. Files go only after the rows are gone for good
@@ -248,16 +299,14 @@ async def delete_material(
     await check_may_change(kernel, actor, application)
     attached = Attachment.filter(application_id=application.id)
     shas = await attached.values_list("blob_id", flat=True)
-    if application.submitted_at is None:
-        async with in_transaction() as conn:
-            await attached.using_db(conn).delete()
-            deleted = (
-                await Application.filter(id=application.id, version=if_match)
-                .using_db(conn)
-                .delete()
-            )
-            if not deleted:
-                raise Conflict(f"version {if_match} is not the current version")
+
+    async def detach(conn: BaseDBAsyncClient) -> None:
+        await Attachment.filter(application_id=application.id).using_db(conn).delete()
+
+    if not await ever_moved(application):
+        await _bump(
+            application, if_match, actor, action="delete", data={}, within=detach, deleted=True
+        )
         await blobs.release(shas)
         return None
     owner = await Account.get(id=application.owner_id)
@@ -265,12 +314,18 @@ async def delete_material(
         kernel, application.process, application.workflow, Actor(owner), {}
     )
 
-    async def detach(conn: BaseDBAsyncClient) -> None:
-        await Attachment.filter(application_id=application.id).using_db(conn).delete()
-
     await _bump(application, if_match, actor, action="delete_material", data=kept, within=detach)
     await blobs.release(shas)
     return application
+
+
+async def ever_moved(application: Application) -> bool:
+    """Whether the application ever left its initial state, whoever moved it: then it is part
+    of the record and is never deleted. Read from the trail, not only ``submitted_at``: an
+    agent's step, a job's or a reviewer's counts as much as the owner's."""
+    if application.submitted_at is not None:
+        return True
+    return await AuditRecord.filter(application_id=application.id, action="transition").exists()
 
 
 async def change_attachments(
@@ -362,7 +417,9 @@ async def server_context(
     context: dict[str, Any] = {}
     if "other_applications" in wanted:
         others = (
-            await Application.filter(owner_id=owner.id, process=application.process)
+            await Application.filter(
+                owner_id=owner.id, process=application.process, deleted_at=None
+            )
             .exclude(id=application.id)
             .values("id", "workflow", "matter", "state", "data")
         )
@@ -499,6 +556,7 @@ async def _bump(
     decision: Decision | None = None,
     messages=(),
     within: Callable[[BaseDBAsyncClient], Awaitable[Any]] | None = None,
+    deleted: bool = False,
 ) -> Any:
     """One atomic write: the guarded update, the audit record, the outbox rows, ``within``.
 
@@ -508,13 +566,15 @@ async def _bump(
     changes: dict[str, Any] = {"version": if_match + 1, "updated_at": clock.now()}
     if data is not None:
         changes["data"] = data
+    if deleted:
+        changes["deleted_at"] = clock.now()
     if state is not None:
         changes["state"] = state
         if application.submitted_at is None:  # it left the start: never deletable again
             changes["submitted_at"] = clock.now()
     async with in_transaction() as conn:
         updated = (
-            await Application.filter(id=application.id, version=if_match)
+            await Application.filter(id=application.id, version=if_match, deleted_at=None)
             .using_db(conn)
             .update(**changes)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from kernel.auth import hash_password
@@ -42,6 +43,12 @@ WEBSITE_APPLICATION = {
 }
 
 
+@functools.cache
+def _hashed(password: str) -> str:
+    """One argon2 hash per password for the whole run: hashing is slow on purpose."""
+    return hash_password(password)
+
+
 async def make_account(
     username: str,
     kind: str,
@@ -56,7 +63,7 @@ async def make_account(
         username=username,
         kind=kind,
         display_name=username,
-        password_hash=hash_password(password),
+        password_hash=_hashed(password),
         roles=roles,
         scopes=scopes or [],
         region=region,

@@ -79,7 +79,9 @@ async def test_a_unit_submits_and_a_reviewer_accepts(client):
 
 async def test_a_refused_submission_changes_nothing_and_lists_every_reason(client):
     unit = await qr_login("unit-a")
-    bad = {**DOCUMENT, "handler_mobile": "12345"}
+    # A draft may be incomplete (a wrong value is refused when it is saved, #12 point 6):
+    # the submission is what needs every field.
+    bad = {k: v for k, v in DOCUMENT.items() if k != "handler_mobile"}
     draft = await (await create_draft(client, unit, data=bad)).json()
     response = await client.post(
         f"/api/applications/{draft['id']}/transitions/submit", headers={**unit, "If-Match": '"1"'}
@@ -109,19 +111,19 @@ async def test_a_stale_version_is_refused_with_409(client):
     draft = await (await create_draft(client, unit)).json()
     first = await client.put(
         f"/api/applications/{draft['id']}",
-        json={"data": {"a": 1}},
+        json={"data": {"handler": "甲"}},
         headers={**unit, "If-Match": '"1"'},
     )
     second = await client.put(
         f"/api/applications/{draft['id']}",
-        json={"data": {"a": 2}},
+        json={"data": {"handler": "乙"}},
         headers={**unit, "If-Match": '"1"'},
     )
     assert (first.status, second.status) == (200, 409)
     missing = await client.put(f"/api/applications/{draft['id']}", json={"data": {}}, headers=unit)
     assert missing.status == 428
     current = await (await client.get(f"/api/applications/{draft['id']}", headers=unit)).json()
-    assert current["data"]["a"] == 1 and current["version"] == 2
+    assert current["data"]["handler"] == "甲" and current["version"] == 2
 
 
 async def test_a_retried_create_with_the_same_idempotency_key_creates_nothing_new(client):
@@ -350,16 +352,19 @@ async def test_text_no_database_can_store_is_a_400_naming_the_field(client, bad)
 async def test_a_step_from_the_wrong_state_says_so_not_that_someone_else_changed_it(client):
     unit = await qr_login("unit-a")
     draft = await (await create_draft(client, unit, DOCUMENT)).json()
+    await agree_commitment(client, unit)
+    url = f"/api/applications/{draft['id']}/transitions"
+    assert (await client.post(f"{url}/submit", headers={**unit, "If-Match": '"1"'})).status == 200
     reviewer = await login(client, "reviewer-bj")
-    response = await client.post(
-        f"/api/applications/{draft['id']}/transitions/accept",
-        headers={**reviewer, "If-Match": '"1"'},
-    )
+    accepted = await client.post(f"{url}/accept", headers={**reviewer, "If-Match": '"2"'})
+    assert accepted.status == 200
+    # (a reviewer no longer sees drafts at all, #12 point 11: the wrong state is a later one)
+    response = await client.post(f"{url}/accept", headers={**reviewer, "If-Match": '"3"'})
     assert response.status == 409
     problem = await response.json()
     assert problem["type"].endswith("/wrong-state")
     assert problem["title_zh"] == "申请当前所处状态不能进行此操作"
-    assert "未提交" in problem["detail"]
+    assert "待复核" in problem["detail"]
 
 
 async def test_a_method_not_allowed_names_the_allowed_ones(client):

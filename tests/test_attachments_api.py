@@ -16,6 +16,7 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
+from kernel import clock
 from kernel.app import create_app
 from kernel.db.models import Application, Attachment, Blob
 from kernel.manifest import ManifestError, load_manifest
@@ -341,6 +342,10 @@ async def test_others_cannot_list_download_or_delete_and_reviewers_only_in_scope
     assert (await client.get(listing, headers=shanghai)).status == 404
 
     beijing = await login(client, "reviewer-bj")
+    # Not submitted yet: the draft is the unit's own, even for the reviewer in scope (#12).
+    assert (await client.get(body["url"], headers=beijing)).status == 404
+    assert (await client.get(listing, headers=beijing)).status == 404
+    await Application.filter(id=app["id"]).update(submitted_at=clock.now())  # as if submitted
     seen = await client.get(body["url"], headers=beijing)
     assert seen.status == 200 and await seen.read() == png()
     assert len((await (await client.get(listing, headers=beijing)).json())["items"]) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -21,7 +22,7 @@ INCOMPLETE = {"matter": "change", "uscc": "1110000000004JUR69"}
 
 @pytest.fixture
 async def client(aiohttp_client, config):
-    return await aiohttp_client(create_app(config))
+    return await aiohttp_client(create_app(dataclasses.replace(config, public_operations=True)))
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ async def test_metrics_count_transitions_taken(client):
 
 async def test_each_app_counts_in_its_own_registry(aiohttp_client, client, config):
     await client.post("/api/processes/codeassign/validate", json={"document": INCOMPLETE})
-    other = await aiohttp_client(create_app(config))
+    other = await aiohttp_client(create_app(dataclasses.replace(config, public_operations=True)))
     found = await samples(other)
     assert value(found, "govflow_decisions_total", process="codeassign", outcome="blocked") == 0
 

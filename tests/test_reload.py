@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ NEW_RULE = """
 
 @pytest.fixture
 async def client(aiohttp_client, config):
-    app = create_app(config)
+    app = create_app(dataclasses.replace(config, public_operations=True))
     client = await aiohttp_client(app)
     await asyncio.wait_for(app[WATCH_READY].wait(), HANG)
     return client

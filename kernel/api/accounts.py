@@ -8,6 +8,7 @@ from .. import agreements, auth, clock
 from ..db.models import Agreement
 from ..errors import field_error
 from ..keys import CONFIG, KERNEL
+from ..throttle import client_address
 from .http import json_object, json_response
 
 routes = web.RouteTableDef()
@@ -23,7 +24,9 @@ async def login(request: web.Request) -> web.Response:
                 f"/{field}", "request.required", f"请填写{field}", f"{field} is required"
             )
     config = request.app[CONFIG]
-    token, record = await auth.login(username.strip(), password, config.token_ttl_minutes)
+    token, record = await auth.login(
+        username.strip(), password, config.token_ttl_minutes, client=client_address(request)
+    )
     await record.fetch_related("account")
     return json_response(
         {

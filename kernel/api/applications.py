@@ -27,6 +27,7 @@ from .http import (
     json_object,
     json_response,
     page_limit,
+    storable,
 )
 from .subjects import actor as actor_of
 from .subjects import application_id, open_transition, readable
@@ -158,16 +159,17 @@ async def list_applications(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
     account = auth.current_account(request)
     limit, after = page_limit(request), cursor(request)
-    query = Application.all()
+    query = Application.filter(deleted_at=None)
     if account.kind in APPLICANT_KINDS:
         await agreements.check_all(kernel, account)
         query = query.filter(owner_id=account.id)
-    region = access.region_prefix(request.query["region"]) if "region" in request.query else None
+    filters = _list_filters(request)
+    region = access.region_prefix(filters.pop("region")) if "region" in filters else None
     if account.kind == "reviewer":
-        query = _scoped(query, account, request.query.get("process"), region)
-    for key in ("process", "state", "workflow", "matter"):
-        if key in request.query:
-            query = query.filter(**{key: request.query[key]})
+        query = _scoped(query, account, filters.get("process"), region)
+        query = query.filter(submitted_at__isnull=False)  # drafts are the applicants' own
+    for key, value in filters.items():
+        query = query.filter(**{key: value})
     if region is not None:
         query = query.filter(region__startswith=region)
     if after is not None:
@@ -181,6 +183,38 @@ async def list_applications(request: web.Request) -> web.Response:
     return json_response(
         {"items": items, "next_cursor": rows[limit - 1].id if len(rows) > limit else None}
     )
+
+
+#: The list's filters and the longest value each takes (the columns' lengths: a longer value
+#: used to reach PostgreSQL and answer 500).
+LIST_FILTERS = {"process": 64, "state": 64, "workflow": 64, "matter": 64, "region": 6}
+
+
+def _list_filters(request: web.Request) -> dict[str, str]:
+    """The filters asked for, each checked: a name of at most 64 characters, a region that is
+    a division code (a free-text prefix is how a region filter reached other regions)."""
+    found: dict[str, str] = {}
+    for key, most in LIST_FILTERS.items():
+        if key not in request.query:
+            continue
+        value = request.query[key]
+        if key == "region":
+            if access.division_code(value) is None:
+                raise field_error(
+                    "/query/region",
+                    "request.region",
+                    "地区应为六位行政区划代码",
+                    "region must be a six-digit administrative division code",
+                )
+        elif not value or len(value) > most or not storable(value):
+            raise field_error(
+                f"/query/{key}",
+                "request.filter",
+                f"筛选条件应为1到{most}个字符",
+                f"{key} must be 1 to {most} characters",
+            )
+        found[key] = value
+    return found
 
 
 def _scoped(query, account: Account, process: str | None, region: str | None = None):
@@ -199,10 +233,14 @@ def _scoped(query, account: Account, process: str | None, region: str | None = N
     clauses = []
     for scope in scopes:
         clause = Q() if scope.get("process") == "*" else Q(process=scope["process"])
+        if scope.get("region") and access.division_code(scope["region"]) is None:
+            continue  # a scope region that is no division covers nothing
         prefix = access.region_prefix(scope.get("region") or "")
         if prefix and not (region and region.startswith(prefix)):
             clause &= Q(region__startswith=prefix)
         clauses.append(clause)
+    if not clauses:
+        return query.filter(id=-1)
     return query.filter(Q(*clauses, join_type="OR"))
 
 

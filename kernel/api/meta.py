@@ -6,7 +6,7 @@ import json
 
 from aiohttp import web
 
-from .. import apidocs, metrics, openapi
+from .. import apidocs, auth, metrics, openapi
 from ..keys import KERNEL
 
 routes = web.RouteTableDef()
@@ -31,6 +31,7 @@ async def docs_page(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def prometheus(request: web.Request) -> web.Response:
     """Prometheus scrape endpoint: requests, latency, decisions and transitions of this app."""
+    auth.require_staff(request)
     found = metrics.of(request)
     body = found.exposition() if found is not None else b""
     return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})

@@ -9,10 +9,13 @@ from typing import Any
 from aiohttp import web
 from tortoise import connections
 
+from .. import auth
 from ..core import Kernel, UnknownName
-from ..keys import KERNEL
+from ..db import database as dbconf
+from ..keys import CONFIG, KERNEL
 from ..problem import bad_request, problem
 from ..rules.facts import FactError
+from .http import strict_loads
 
 routes = web.RouteTableDef()
 
@@ -21,10 +24,19 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
-async def _database_reachable() -> bool:
-    """A trivial query: a worker whose database does not answer should leave the pool."""
+async def _database_reachable(url: str) -> bool:
+    """The database answers and takes writes: a worker whose database is unreachable,
+    read-only or deleted under it should leave the pool.
+
+    The write probe is an UPDATE that matches no row: it needs the write lock (a read-only
+    SQLite file or a PostgreSQL standby refuses it) and changes nothing.
+    """
+    if dbconf.sqlite_file_gone(url):
+        return False
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        conn = connections.get("default")
+        await conn.execute_query("SELECT 1")
+        await conn.execute_query('UPDATE throttle_window SET "count" = "count" WHERE 1 = 0')
     except Exception:  # whatever the driver raises, the answer is the same: not reachable
         return False
     return True
@@ -34,7 +46,7 @@ async def _database_reachable() -> bool:
 async def healthz(request: web.Request) -> web.Response:
     """Liveness for the load balancer: database reachable, rules loaded, reload errors."""
     kernel = request.app[KERNEL]
-    database = await _database_reachable()
+    database = await _database_reachable(dbconf.database_url_of(request.app[CONFIG]))
     errors = {
         path: [p.as_dict() for p in problems] for path, problems in kernel.rules.errors.items()
     }
@@ -113,8 +125,8 @@ async def validate(request: web.Request) -> web.Response:
 
 async def _body(request: web.Request) -> dict[str, Any] | web.Response:
     try:
-        body = await request.json()
-    except ValueError:
+        body = strict_loads(await request.text())
+    except (ValueError, RecursionError):
         return bad_request(
             "/", "request.json", "请求体不是有效的JSON", "The body is not valid JSON"
         )
@@ -139,6 +151,7 @@ async def _body(request: web.Request) -> dict[str, Any] | web.Response:
 
 @routes.get("/api/rules")
 async def list_rules(request: web.Request) -> web.Response:
+    auth.require_staff(request)
     book = request.app[KERNEL].rules
     items = []
     for name in book.names():

@@ -3,7 +3,9 @@
 Open to anonymous callers on purpose — someone resetting a password has no session. The auth
 middleware lets requests without a token through and only handlers that call
 ``auth.current_account`` require one; this one never does. What stops it being used to flood a
-number is the one-code-a-minute limit per target and purpose in ``kernel.verification``.
+number is the one-code-a-minute limit per target and purpose, the hourly and daily limits per
+target and the hourly one per client in ``kernel.verification``; and only the purposes the
+processes declare (``verification_purposes`` in their manifests) are accepted.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import verification
+from ..keys import KERNEL
 from ..notify.senders import mask_recipient
 from ..notify.worker import OUTBOX_WAKE
+from ..throttle import client_address
 from .http import json_object, json_response
 
 routes = web.RouteTableDef()
@@ -22,7 +26,15 @@ routes = web.RouteTableDef()
 async def request_code(request: web.Request) -> web.Response:
     """202: the code is queued for delivery; the answer never contains it."""
     body = await json_object(request)
-    record = await verification.issue(body.get("channel"), body.get("target"), body.get("purpose"))
+    kernel = request.app[KERNEL]
+    purposes = {p for proc in kernel.processes.values() for p in proc.verification_purposes}
+    record = await verification.issue(
+        body.get("channel"),
+        body.get("target"),
+        body.get("purpose"),
+        purposes=purposes,
+        client=client_address(request),
+    )
     if (wake := request.app.get(OUTBOX_WAKE)) is not None:
         wake.set()  # committed: someone is waiting for this SMS, send it now
     return json_response(

@@ -41,12 +41,48 @@ def installed_models() -> tuple[Models, ...]:
     return plugin_models(make_plugin_manager())
 
 
+def database_url_of(config: Any) -> str:
+    """The URL ``config`` names, without creating anything (``database_url`` makes the dir)."""
+    if config.database_url:
+        return config.database_url
+    return f"sqlite://{config.data_dir / 'govflow.sqlite3'}"
+
+
 def database_url(url: str | None, data_dir: Path) -> str:
     """The configured URL, else a SQLite file under the data directory (created on start)."""
     if url:
         return url
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite://{data_dir / 'govflow.sqlite3'}"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be used: its SQLite directory or file is gone, or it is read-only.
+
+    Said at once and plainly (``serve``/``migrate`` exit non-zero, a request answers 503
+    problem+json, ``/healthz`` 503) rather than hanging or writing into a deleted file."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The SQLite file of ``url`` (``None`` for other databases and ``:memory:``)."""
+    if not is_sqlite(url):
+        return None
+    raw = url.removeprefix("sqlite://").split("?", 1)[0]
+    return None if raw in ("", ":memory:") else Path(raw)
+
+
+def check_sqlite_dir(url: str) -> None:
+    """A SQLite URL whose directory does not exist would make tortoise wait forever."""
+    path = sqlite_path(url)
+    if path is not None and not path.parent.is_dir():
+        raise DatabaseUnavailable(f"the SQLite database's directory {path.parent} does not exist")
+
+
+def sqlite_file_gone(url: str) -> bool:
+    """The file was deleted (or its directory) under a running server: writes would succeed
+    into a file no one will ever read again."""
+    path = sqlite_path(url)
+    return path is not None and not path.exists()
 
 
 def masked(url: str) -> str:
@@ -72,6 +108,11 @@ def tortoise_config(url: str, models: Sequence[Models] | None = None) -> dict[st
             "default_connection": "default",
             "migrations": m.migrations,
         }
+    check_sqlite_dir(url)
+    if is_sqlite(url) and "secure_delete" not in url:
+        # Freed pages are zeroed: a verification code blanked after delivery, a deleted
+        # draft's data, must not linger in the file (#12: no secret at rest).
+        url += ("&" if "?" in url else "?") + "secure_delete=ON"
     return {
         "connections": {"default": url},
         "apps": apps,

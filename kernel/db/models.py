@@ -85,6 +85,10 @@ class Application(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     submitted_at = fields.DatetimeField(null=True)
+    #: A draft its applicant deleted before it ever left its initial state: its material is
+    #: gone, the row and its audit trail stay (audit records are never deleted), and no
+    #: endpoint shows it again.
+    deleted_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "application"
@@ -98,6 +102,8 @@ class AuditRecord(Model):
     """One change of an application: who, when, from, to, the reply text and the decision."""
 
     id = fields.IntField(primary_key=True)
+    # Never deleted: a trigger (migration 0004) refuses any DELETE of an audit record, the
+    # cascade from a deleted application included.
     application = fields.ForeignKeyField("govflow.Application", related_name="audit")
     seq = fields.IntField()
     actor = fields.ForeignKeyField("govflow.Account", related_name="acts")
@@ -158,6 +164,8 @@ class OutboxMessage(Model):
     sent_at = fields.DatetimeField(null=True)
     failed_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(null=True)
+    #: The body carries a secret (a verification code): blanked once sent or given up.
+    secret = fields.BooleanField(default=False)
 
     class Meta:
         table = "outbox_message"

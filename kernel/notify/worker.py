@@ -35,6 +35,10 @@ SEND_TIMEOUT = 60.0
 OUTBOX_WAKE = web.AppKey("outbox_wake", asyncio.Event)
 
 
+#: What a secret message's body becomes once it is delivered or given up.
+SECRET_SENT = "（内容含验证码，发送后不再保存）"
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """Wait after the ``attempts``-th failure: 30 s, 2 min, 8 min, 32 min, 2 h 8 min."""
     return FIRST_RETRY * 4 ** (attempts - 1)
@@ -78,6 +82,8 @@ async def _deliver(row: OutboxMessage, senders: Mapping[str, Sender], now: dt.da
         changes: dict[str, object] = {"last_error": error}
         if row.attempts >= MAX_ATTEMPTS:
             changes["failed_at"] = now
+            if row.secret:
+                changes["body"] = SECRET_SENT
             log.error(
                 "notification id=%s to %s on %s failed %d times, giving up: %s",
                 row.id,
@@ -90,7 +96,10 @@ async def _deliver(row: OutboxMessage, senders: Mapping[str, Sender], now: dt.da
             log.warning("notification id=%s attempt %d failed: %s", row.id, row.attempts, error)
         await OutboxMessage.filter(id=row.id).update(**changes)
         return 0
-    await OutboxMessage.filter(id=row.id).update(sent_at=clock.now())
+    sent: dict[str, object] = {"sent_at": clock.now()}
+    if row.secret:  # the code lives only as long as it is on its way
+        sent["body"] = SECRET_SENT
+    await OutboxMessage.filter(id=row.id).update(**sent)
     return 1
 
 
