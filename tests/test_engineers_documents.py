@@ -82,7 +82,9 @@ async def test_EN01_every_missing_basic_field_is_named_in_one_answer(client):
 
 
 async def declare_as(client, id_type: str, id_number: str):
-    """An individual whose platform account holds this ID declares to the qualified firm."""
+    """An individual whose platform account holds this ID declares to the qualified firm: a
+    wrong number is refused when the draft is created (the server fills it from the account,
+    and a draft's fields are checked at the door), a right one goes on to the declare step."""
     username = f"p-{id_type}-{id_number}".lower()
     profile = {"id_type": id_type, "id_number": id_number, "mobile": "13700137000"}
     await account(username, "natural_person", ["individual"], "张伟", profile=profile)
@@ -98,6 +100,8 @@ async def declare_as(client, id_type: str, id_number: str):
         json={"process": "engineers", "matter": "engineer", "data": data},
         headers=person,
     )
+    if created.status == 422:
+        return created
     assert created.status == 201, await created.text()
     return await step(client, person, await created.json(), "declare")
 

@@ -63,7 +63,7 @@ async def codeassign_journey(call, secrets: set) -> None:
     response, _ = await call(
         "POST",
         "/api/verification-codes",
-        json={"channel": "sms", "target": "13800138000", "purpose": "register"},
+        json={"channel": "sms", "target": "13800138000", "purpose": "websites.handler-mobile"},
     )
     assert response.status == 202
     created, _ = await call(
@@ -112,7 +112,9 @@ async def test_no_secret_in_any_response_log_or_the_database(
     assert await deliver_due({"sms": sms}) == 1
     code = re.search(r"[0-9]{6}", sms.bodies[0])[0]
     secrets.add(code)
-    assert (await verification.check("13800138000", "register", code)).used_at is not None
+    assert (
+        await verification.check("13800138000", "websites.handler-mobile", code)
+    ).used_at is not None
     await client.close()  # the database checkpointed and closed: one file to search
 
     # A token is answered once, by the login that issues it, and stored only as its hash.

@@ -47,8 +47,8 @@ async def test_thirty_purposes_send_no_thirty_codes(client, at):
 
 
 async def test_the_declared_purposes_are_accepted(client, at):
-    assert await _ask(client, "register") == 202
-    assert await _ask(client, "password-reset") == 202
+    assert await _ask(client, "websites.handler-mobile") == 202
+    assert await _ask(client, "foreignwork.password-reset") == 202
     assert await OutboxMessage.all().count() == 2
 
 
@@ -56,14 +56,14 @@ async def test_one_target_gets_at_most_five_codes_an_hour(client, at):
     statuses = []
     for minute in range(7):
         at(minutes=minute * 2)  # past the one-a-minute limit each time
-        statuses.append(await _ask(client, "register", ip=f"192.0.2.{minute + 1}"))
+        statuses.append(await _ask(client, "websites.handler-mobile", ip=f"192.0.2.{minute + 1}"))
     assert statuses == [202] * 5 + [429] * 2
     at(hours=1, minutes=1)
-    assert await _ask(client, "register", ip="192.0.2.99") == 202
+    assert await _ask(client, "websites.handler-mobile", ip="192.0.2.99") == 202
 
 
 async def test_one_client_asks_for_at_most_twenty_codes_an_hour(client, at):
     targets = [f"1380013{i:04d}" for i in range(22)]
-    statuses = [await _ask(client, "register", target=t) for t in targets]
+    statuses = [await _ask(client, "websites.handler-mobile", target=t) for t in targets]
     assert statuses == [202] * 20 + [429] * 2
     assert await OutboxMessage.all().count() == 20

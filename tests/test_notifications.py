@@ -316,7 +316,7 @@ async def test_the_apps_own_worker_delivers_and_stops_with_the_app(
     )
     response = await client.post(
         "/api/verification-codes",
-        json={"channel": "sms", "target": "13800138000", "purpose": "register"},
+        json={"channel": "sms", "target": "13800138000", "purpose": "websites.handler-mobile"},
     )
     assert response.status == 202
     await asyncio.wait_for(gateway.arrived.wait(), 30)  # a guard only: woken by the request

@@ -54,7 +54,7 @@ def at(monkeypatch):
     return move
 
 
-async def request_code(client, target=MOBILE, purpose="password-reset", channel="sms"):
+async def request_code(client, target=MOBILE, purpose="foreignwork.password-reset", channel="sms"):
     return await client.post(
         "/api/verification-codes", json={"channel": channel, "target": target, "purpose": purpose}
     )
@@ -88,19 +88,21 @@ async def test_a_code_received_by_sms_verifies_once(client, senders, gateway):
     stored = await VerificationCode.get(target=MOBILE)
     assert code not in stored.code_hash
 
-    used = await verification.check(MOBILE, "password-reset", code)
+    used = await verification.check(MOBILE, "foreignwork.password-reset", code)
     assert used.used_at is not None
     with pytest.raises(ApiError) as again:
-        await verification.check(MOBILE, "password-reset", code)
+        await verification.check(MOBILE, "foreignwork.password-reset", code)
     assert refusal(again) == (422, "code.used", ("/code",))
 
 
 async def test_a_code_is_for_its_purpose_only(client, senders, gateway):
-    code = await received_code(client, senders, gateway, purpose="register")
+    code = await received_code(client, senders, gateway, purpose="websites.handler-mobile")
     with pytest.raises(ApiError) as other:
-        await verification.check(MOBILE, "password-reset", code)
+        await verification.check(MOBILE, "foreignwork.password-reset", code)
     assert refusal(other)[1] == "code.missing"
-    assert (await verification.check(MOBILE, "register", code)).purpose == "register"
+    assert (
+        await verification.check(MOBILE, "websites.handler-mobile", code)
+    ).purpose == "websites.handler-mobile"
 
 
 async def test_five_wrong_codes_kill_it(client, senders, gateway):
@@ -108,26 +110,26 @@ async def test_five_wrong_codes_kill_it(client, senders, gateway):
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for left in (4, 3, 2, 1):
         with pytest.raises(ApiError) as guess:
-            await verification.check(MOBILE, "password-reset", wrong)
+            await verification.check(MOBILE, "foreignwork.password-reset", wrong)
         assert refusal(guess) == (422, "code.wrong", ("/code",))
         assert f"还可尝试{left}次" in guess.value.violations[0].message.zh
     with pytest.raises(ApiError) as fifth:
-        await verification.check(MOBILE, "password-reset", wrong)
+        await verification.check(MOBILE, "foreignwork.password-reset", wrong)
     assert refusal(fifth) == (429, "code.attempts", ("/code",))
     with pytest.raises(ApiError) as right_too_late:
-        await verification.check(MOBILE, "password-reset", code)
+        await verification.check(MOBILE, "foreignwork.password-reset", code)
     assert refusal(right_too_late) == (429, "code.attempts", ("/code",))
 
 
 async def test_a_code_lasts_five_minutes(client, senders, gateway, at):
     at()  # the clock stands still from here
-    first = await received_code(client, senders, gateway, purpose="register")
-    second = await received_code(client, senders, gateway, purpose="password-reset")
+    first = await received_code(client, senders, gateway, purpose="websites.handler-mobile")
+    second = await received_code(client, senders, gateway, purpose="foreignwork.password-reset")
     at(minutes=4, seconds=59)
-    assert await verification.check(MOBILE, "register", first)
+    assert await verification.check(MOBILE, "websites.handler-mobile", first)
     at(minutes=5)
     with pytest.raises(ApiError) as late:
-        await verification.check(MOBILE, "password-reset", second)
+        await verification.check(MOBILE, "foreignwork.password-reset", second)
     assert refusal(late) == (422, "code.expired", ("/code",))
 
 
@@ -152,9 +154,9 @@ async def test_a_new_code_only_after_a_minute_and_then_the_new_one_counts(
     second = await received_code(client, senders, gateway)
     assert first != second
     with pytest.raises(ApiError) as replaced:
-        await verification.check(MOBILE, "password-reset", first)
+        await verification.check(MOBILE, "foreignwork.password-reset", first)
     assert refusal(replaced)[1] == "code.wrong"
-    assert await verification.check(MOBILE, "password-reset", second)
+    assert await verification.check(MOBILE, "foreignwork.password-reset", second)
 
 
 async def test_targets_are_validated_and_anonymous_callers_get_202(client):
@@ -181,8 +183,10 @@ async def test_no_code_ever_reaches_the_log(client, senders, gateway, config, ca
     assert await deliver_due(senders, now=clock.now() + dt.timedelta(minutes=1)) == 1
     sms_code = re.search(r"验证码为(\d{6})", gateway.delivered[0]["text"])[1]
     with pytest.raises(ApiError):
-        await verification.check(MOBILE, "password-reset", f"{(int(sms_code) + 1) % 10**6:06d}")
-    await verification.check(MOBILE, "password-reset", sms_code)
+        await verification.check(
+            MOBILE, "foreignwork.password-reset", f"{(int(sms_code) + 1) % 10**6:06d}"
+        )
+    await verification.check(MOBILE, "foreignwork.password-reset", sms_code)
 
     mailed = await request_code(client, target="office@example.gov.cn", channel="email")
     assert mailed.status == 202
