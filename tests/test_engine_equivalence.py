@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from kernel.rules import reference
 from kernel.rules.compiler import compile_text
-from kernel.rules.durable_backend import Engine, check
+from kernel.rules.durable_backend import Engine, EngineLimitExceeded, check
 from kernel.rules.facts import project
 from kernel.rules.problems import RuleFileError
 
@@ -283,7 +283,11 @@ def assert_engine_agrees(engine, text: str, facts: list[dict], order) -> None:
     expected = reference.fired(ruleset, projected)
     compiled = engine.load(ruleset)
     try:
-        assert compiled.evaluate(projected) == expected
+        try:
+            fired = compiled.evaluate(projected)
+        except EngineLimitExceeded:  # C error 303: the rule book decides by the reference
+            return
+        assert fired == expected
         shuffled = list(projected)
         if order is not None:
             order.shuffle(shuffled)
