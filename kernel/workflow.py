@@ -399,9 +399,13 @@ async def transition(
     if_match: int,
     reply: str | None = None,
     input: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> tuple[Application, Decision, dict[str, Any]]:
     """Take transition ``name``; refuse with every reason at once, or change state atomically.
 
+    ``data``: a new document that goes with the step (a profile saved and sent to verification
+    again): checked by the schema and the rules instead of the stored one and written in the
+    same transaction, so the document never changes without the state the rules chose.
     Returns the application as stored, the decision, and what the owning plugin's effects
     hand back to the actor (``effects``), once.
     """
@@ -420,7 +424,16 @@ async def transition(
     if step.reply == "required" and not (reply or "").strip():
         raise Unprocessable("a reply text is required", [_reply_required()])
     input = check_input(step, input)
-    decision = await evaluate(kernel, actor, application, step, input)
+    stored = application.data
+    if data is not None:
+        owner = await Account.get(id=application.owner_id)
+        application.data = await with_server_fields(
+            kernel, process.name, wf.name, Actor(owner), data
+        )
+    try:
+        decision = await evaluate(kernel, actor, application, step, input)
+    finally:
+        new_data, application.data = application.data, stored
     if not decision.ok:
         raise Unprocessable(
             "the submission breaks rules", decision.blocking, decision=decision.as_dict()
@@ -431,7 +444,7 @@ async def transition(
 
     async def effects_of(conn: BaseDBAsyncClient) -> dict[str, Any]:
         moved = subject_of(application)
-        moved = dataclasses.replace(moved, state=step.target, version=if_match + 1)
+        moved = dataclasses.replace(moved, state=step.target, version=if_match + 1, data=new_data)
         handed: dict[str, Any] = {}
         for result in effects(
             process=process.name,
@@ -449,6 +462,7 @@ async def transition(
         if_match,
         actor,
         action="transition",
+        data=new_data if data is not None else None,
         state=step.target,
         transition=step.name,
         reply=reply,
