@@ -341,7 +341,7 @@ async def reset_password(call: Call) -> dict[str, Any]:
     )
     if not decision.ok:
         raise _refused(decision, "the reset breaks rules")
-    channel, target = _reset_target(account, body["method"])
+    _, target = _reset_target(account, body["method"])
     await verification.check(target, RESET_CODE, body["verification_code"])
     level = passwords.strength(body["new_password"])
     async with in_transaction() as db:
@@ -523,7 +523,7 @@ async def save_profile(call: Call) -> dict[str, Any]:
     reply = f"{me.display_name}（{me.username}）修改信息" + (
         "，重新进行实名认证" if verify_again else ""
     )
-    moved, saved_decision, _ = await workflow.transition(
+    moved, _, _ = await workflow.transition(
         kernel, system, profile, name, if_match=profile.version, reply=reply, data=filled
     )
     page = await _page(call, moved)

@@ -20,7 +20,7 @@ from kernel import Adapter, InvalidIdentifier, hookimpl, today, validate_identif
 ADAPTER = "foreignwork.national_verifier"
 REGISTER = Path(__file__).parent / "national_register.yaml"
 
-#: What the platform says when it cannot verify (seed 4.1.2: 实名认证失败，验证失败，请检查输入信息).
+#: What the platform says when it cannot verify (seed 4.1.2).
 FAILED = "实名认证失败，验证失败，请检查输入信息"
 
 
