@@ -202,7 +202,7 @@ async def test_a_pdf_named_photo_jpg_is_refused_as_a_pdf(client, blobs):
 async def test_a_png_is_an_accepted_appeal_scan_but_not_a_profile_scan(kernel):
     """FW-04 takes jpg, png or jpeg; FW-11 only jpg: the same type name, per workflow."""
     foreignwork = kernel.process("foreignwork")
-    assert "image/png" in foreignwork.attachment_types("password_appeal")["id_front"].content_types
+    assert "image/png" in foreignwork.attachment_types("appeal_natural")["id_front"].content_types
     assert foreignwork.attachment_types("person_profile")["id_front"].content_types == (
         "image/jpeg",
     )

@@ -512,3 +512,28 @@ async def test_FW12_grant_act_manage_and_lose_it_when_the_unit_is_disabled(clien
     assert (
         await client.get(f"/api/foreignwork/profiles/{unit_profile['id']}", headers=agent)
     ).status == 404
+
+
+async def qr_login(client, image: bytes):
+    form = aiohttp.FormData()
+    form.add_field("captcha_id", (await captcha(client))["id"])
+    form.add_field("captcha_answer", ANSWER)
+    form.add_field("image", io.BytesIO(image), filename="登录二维码.png")
+    return await client.post("/api/foreignwork/qr-login", data=form)
+
+
+async def test_FW01_qr_login_with_the_image_issued_and_a_reissue_revokes_it(client):
+    import base64
+
+    me = await bearer(client, "zrr", "natural_person")
+    issued = await client.post("/api/foreignwork/qr-image", headers=me)
+    first = await issued.json()
+    assert issued.status == 200, first
+    image = base64.b64decode(first["content_base64"])
+    opened = await qr_login(client, image)
+    assert opened.status == 200, await opened.text()
+    session = {"Authorization": f"Bearer {(await opened.json())['token']}"}
+    assert (await (await client.get("/api/auth/me", headers=session)).json())["username"] == "zrr"
+    await client.post("/api/foreignwork/qr-image", headers=me)
+    assert (await qr_login(client, image)).status == 401
+    assert (await qr_login(client, png())).status == 401

@@ -16,7 +16,7 @@ from typing import Any
 
 from kernel import now
 
-from . import qrimage
+from kernel import qrimage
 from .models import LoginImage, Unit
 
 PREFIX = "GFQR1."

@@ -40,6 +40,7 @@ from . import passwords, records
 from .context import actor_entry
 from .models import CodeProof, LegacyAccount, PasswordChange
 from .purposes import APPEAL_CODE, RESET_CODE
+from .qrlogin import issue_image, qr_login
 
 P = records.P
 TYPE_ZH = {"natural_person": "自然人", "legal_person": "法人"}
@@ -697,6 +698,21 @@ def govflow_routes() -> list[Route]:
             Text("自然人登录 / 法人登录", "Log in as a natural or legal person"),
             access=anon,
             body=LOGIN,
+        ),
+        Route(
+            "POST",
+            "qr-image",
+            issue_image,
+            Text("领取登录二维码图片", "Get a login QR image"),
+            access=("natural_person", "legal_person"),
+        ),
+        Route(
+            "POST",
+            "qr-login",
+            qr_login,
+            Text("二维码登录", "Log in with the login QR image"),
+            access=anon,
+            body_media="multipart/form-data",
         ),
         Route(
             "POST",
