@@ -18,6 +18,7 @@ from . import agreements, attachments, workflow
 from .auth import hash_password
 from .core import Kernel
 from .db.models import Account, Application
+from .plugins import await_me_maybe
 from .visitors import new_visitor
 
 #: The password of every demo account (8-16 characters, letters and digits: WS-01 accepts it).
@@ -48,6 +49,12 @@ async def load(kernel: Kernel) -> Loaded:
             if created is not None:
                 loaded.applications.append(created.id)
                 loaded.files += await _steps(kernel, created, raw.get("steps", ()), path.parent)
+    owners = [p for p in kernel.processes.values() if p.demo_file is not None]
+    for process, document in zip(owners, documents, strict=True):
+        for result in kernel.hook(process.name, "govflow_demo")(
+            process=process.name, document=document
+        ):
+            await await_me_maybe(result)
     return loaded
 
 

@@ -242,6 +242,17 @@ def govflow_senders(config: Any) -> Mapping[str, Any] | None:
     """
 
 
+@hookspec
+def govflow_demo(process: str, document: Mapping[str, Any]) -> None:
+    """Per process, may be async: rows of the plugin's own tables for ``govflow demo``.
+
+    Called after the demo accounts and subjects of the process's ``demo:`` file were loaded,
+    with that file's content (``document``); a plugin reads its own keys there (a register of
+    legacy accounts …) and writes what does not exist yet: ``govflow demo`` runs on every
+    ``make serve``, so this must be idempotent.
+    """
+
+
 # -- What a process serves (per process) ---------------------------------------------------------
 
 

@@ -39,3 +39,20 @@ def govflow_processes() -> list[Path]:
 @hookimpl
 def govflow_models() -> list[Models]:
     return [Models("foreignwork", f"{__name__}.models", f"{__name__}.migrations")]
+
+
+@hookimpl
+async def govflow_demo(document: dict) -> None:
+    """FW-02: the demo's register of legacy accounts (``legacy_accounts:`` in demo.yaml)."""
+    from kernel.auth import hash_password
+
+    from .models import LegacyAccount
+
+    for row in document.get("legacy_accounts", ()):
+        if await LegacyAccount.exists(legacy_login_name=row["legacy_login_name"]):
+            continue
+        await LegacyAccount.create(**row, password_hash=hash_password(LEGACY_DEMO_PASSWORD))
+
+
+#: The legacy password of every demo legacy account.
+LEGACY_DEMO_PASSWORD = "Legacy2020pass"
