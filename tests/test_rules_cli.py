@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,7 +80,8 @@ def test_check_warns_of_a_fact_field_the_server_never_builds(tmp_path, database_
 
     result = govflow("rules", "check", str(rules), cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stdout  # warnings do not fail the check
-    assert "server facts: probed 2 stored subjects" in result.stdout
+    # Every stored subject of the demo is probed (codeassign's and the other processes').
+    assert re.search(r"server facts: probed [0-9]+ stored subjects", result.stdout)
     warned = [w for w in result.stdout.splitlines() if "[never-built]" in w]
     assert any(
         w.startswith(f"codeassign/submit.yaml:{line}: warning: 'commitment.agreed_at'")
