@@ -107,3 +107,10 @@ class NoticeBoard:
 @hookimpl
 def govflow_senders(config):
     return {"board": NoticeBoard(config.data_dir / "parking-board.txt")}
+
+
+@hookimpl
+async def govflow_demo(document: Mapping[str, Any]) -> None:
+    """Demo rows of the plugin's own tables (``govflow demo``): the board keeps notices only
+    of grants that happen, so its demo file holds nothing beyond accounts and permits."""
+    return None
