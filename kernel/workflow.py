@@ -47,6 +47,9 @@ class Actor:
 
     account: Account
     login_method: str = "password"
+    #: Whom the audit names when the system takes a step a person asked for and a plugin's
+    #: route checked (a profile saved through its own route): the person, not the system.
+    on_behalf_of: Account | None = None
 
     def view(self) -> contract.Actor:
         """What a plugin's hooks see of the actor."""
@@ -225,6 +228,9 @@ async def save(
     Only while the application is with the applicant: once submitted, what the reviewer reads
     is what was submitted, until it comes back.
     """
+    route = kernel.process(application.process).workflows[application.workflow].save_route
+    if route:  # in every state: that route's checks are the only way the document changes
+        raise Conflict(f"a {application.workflow} is saved through {route}, not here", route=route)
     await check_may_change(kernel, actor, application)
     owner = await Account.get(id=application.owner_id)
     data = await with_server_fields(
@@ -536,7 +542,7 @@ async def _bump(
         await AuditRecord.create(
             application_id=application.id,
             seq=if_match + 1,
-            actor=actor.account,
+            actor=actor.on_behalf_of or actor.account,
             action=action,
             transition=transition,
             from_state=application.state,

@@ -9,6 +9,7 @@ import dataclasses
 import pytest
 
 from kernel.app import create_app
+from kernel.db.models import Account
 
 from .fw_helpers import (
     ANSWER,
@@ -83,6 +84,64 @@ async def test_FW05_the_generic_save_cannot_change_a_verified_profile(client):
     )
     assert response.status == 409
     assert (await page(client, me, profile["id"]))["data"]["name"] == "郭子晨"
+
+
+async def generic_put(client, headers, profile, data):
+    return await client.put(
+        f"/api/applications/{profile['id']}",
+        json={"data": data},
+        headers={**headers, "If-Match": f'"{profile["version"]}"'},
+    )
+
+
+async def test_FW05_the_generic_save_is_refused_in_every_state_the_owner_can_act_from(client):
+    """unverified, failed, review_failed: the owner may upload there, but its document still
+    changes only through the profile route (its rules and re-verification)."""
+    me = await bearer(client, "zrr", "natural_person")
+    (profile,) = await profiles(client, me)
+    response = await generic_put(client, me, profile, person())
+    assert response.status == 409
+    assert (await response.json())["route"] == "/api/foreignwork/profiles/{id}"
+    assert "name" not in (await page(client, me, profile["id"]))["data"]
+    # failed: the register knows no 郭晨.
+    profile = await saved(client, me, profile, person(name="郭晨"))
+    await run_jobs(client)
+    profile = await page(client, me, profile["id"])
+    assert profile["state"] == "failed"
+    response = await generic_put(client, me, profile, person())
+    assert response.status == 409
+    # review_failed: uploaded, rejected by the reviewer.
+    for kind in ("id_front", "id_back"):
+        uploaded = await attach(client, me, profile["id"], profile["version"], kind, jpeg())
+        assert uploaded.status == 201, await uploaded.text()
+        profile = await page(client, me, profile["id"])
+    submitted = await step(client, me, profile["id"], profile["version"], "upload")
+    assert submitted.status == 200, await submitted.text()
+    staff = await bearer_staff(client)
+    profile = await page(client, me, profile["id"])
+    rejected = await step(
+        client, staff, profile["id"], profile["version"], "reject", reply="审核信息不匹配"
+    )
+    assert rejected.status == 200, await rejected.text()
+    profile = await page(client, me, profile["id"])
+    assert profile["state"] == "review_failed"
+    response = await generic_put(client, me, profile, person())
+    assert response.status == 409
+    assert (await page(client, me, profile["id"]))["data"]["name"] == "郭晨"
+
+
+async def test_FW05_the_history_names_the_person_who_saved(client):
+    me, profile = await verified_person(client)
+    response = await client.get(f"/api/applications/{profile['id']}/history", headers=me)
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    records = body["items"] if isinstance(body, dict) else body
+    saves = [r for r in records if r.get("transition") == "save"]
+    assert saves, records
+    person_name = (await Account.get(username="zrr")).display_name
+    assert all(r["actor"] == person_name for r in saves), saves
+    verdicts = [r for r in records if r.get("transition") == "national_pass"]
+    assert verdicts and verdicts[0]["actor"] != person_name, verdicts
 
 
 async def test_FW05_bad_fields_are_named_and_change_nothing(client):

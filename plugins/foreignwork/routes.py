@@ -520,7 +520,9 @@ async def save_profile(call: Call) -> dict[str, Any]:
     name = "save" if verify_again else f"keep_{profile.state}"
     if not any(t.name == name for t in wf.transitions):
         raise Conflict(f"a profile that is {profile.state} cannot be saved now")
-    system = workflow.Actor(await system_account(), login_method="system")
+    # The system takes the step (no owner's role may leave a verified state, so its scans stay
+    # read-only), but the audit names the person or agent who saved.
+    system = workflow.Actor(await system_account(), login_method="system", on_behalf_of=me)
     reply = f"{me.display_name}（{me.username}）修改信息" + (
         "，重新进行实名认证" if verify_again else ""
     )
