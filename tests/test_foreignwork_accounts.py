@@ -13,7 +13,14 @@ import pytest
 
 from kernel.app import create_app
 from kernel.auth import hash_password
-from kernel.db.models import Account, Application, AuditRecord, Delegation, OutboxMessage
+from kernel.db.models import (
+    Account,
+    Application,
+    Attachment,
+    AuditRecord,
+    Delegation,
+    OutboxMessage,
+)
 from plugins.foreignwork.models import LegacyAccount, PasswordChange
 from plugins.foreignwork.purposes import PURPOSES
 
@@ -21,6 +28,7 @@ from .factories import PASSWORD, login, make_account, uscc_for
 from .fw_helpers import (
     ANSWER,
     MATTER,
+    attach,
     bearer,
     captcha,
     fw_login,
@@ -469,7 +477,8 @@ async def test_FW12_grant_act_manage_and_lose_it_when_the_unit_is_disabled(clien
     (delegation,) = await Delegation.filter(principal__username="fr", active=True).prefetch_related(
         "agent"
     )
-    assert delegation.agent.username == "zrr" and delegation.matters == [MATTER]
+    # The named matter, and None: the unit's profiles (subjects of no matter), for manage_unit.
+    assert delegation.agent.username == "zrr" and delegation.matters == [MATTER, None]
 
     agent = await bearer(client, "zrr", "natural_person")
     (own,) = await profiles(client, agent)
@@ -512,6 +521,50 @@ async def test_FW12_grant_act_manage_and_lose_it_when_the_unit_is_disabled(clien
     assert (
         await client.get(f"/api/foreignwork/profiles/{unit_profile['id']}", headers=agent)
     ).status == 404
+
+
+async def test_FW12_an_agent_uploads_and_submits_the_units_review_until_it_is_disabled(client):
+    unit = await bearer(client, "fr", "legal_person")
+    mine = {p["workflow"]: p for p in await profiles(client, unit)}
+    await saved(client, unit, mine["legal_profile"], legal(unit_name="未登记的公司"))
+    await run_jobs(client)
+    _, granted = await grant(
+        client, unit, {"grantee": "zrr", "matters": [MATTER], "manage_unit": True}
+    )
+    assert granted.status == 200, await granted.text()
+    agent = await bearer(client, "zrr", "natural_person")
+
+    async def current(workflow):
+        shown = await client.get(f"/api/foreignwork/profiles/{mine[workflow]['id']}", headers=agent)
+        return shown.status, (await shown.json())
+
+    status, profile = await current("legal_profile")
+    assert status == 200 and profile["state"] == "failed"
+    for kind in ("business_licence", "representative_id"):
+        uploaded = await attach(client, agent, profile["id"], profile["version"], kind, jpeg())
+        assert uploaded.status == 201, await uploaded.text()
+        _, profile = await current("legal_profile")
+    submitted = await step(client, agent, profile["id"], profile["version"], "upload")
+    assert submitted.status == 200, await submitted.text()
+    _, profile = await current("legal_profile")
+    assert profile["state"] == "manual_pending"
+    # Only while the grant lasts: the unit disabled, the agent cannot upload the agent profile.
+    _, agent_profile = await current("agent_profile")
+    front = await attach(
+        client, agent, agent_profile["id"], agent_profile["version"], "id_front", jpeg()
+    )
+    assert front.status == 201, await front.text()
+    _, agent_profile = await current("agent_profile")
+    staff = await login(client, "staff")
+    assert (await client.post("/api/foreignwork/units/fr/disable", headers=staff)).status == 200
+    refused = await attach(
+        client, agent, agent_profile["id"], agent_profile["version"], "id_back", jpeg()
+    )
+    assert refused.status in (403, 404), await refused.text()
+    kinds = await Attachment.filter(application_id=agent_profile["id"]).values_list(
+        "type", flat=True
+    )
+    assert kinds == ["id_front"]
 
 
 async def qr_login(client, image: bytes):

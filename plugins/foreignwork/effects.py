@@ -118,7 +118,7 @@ async def granted(subject: Subject, actor: Actor, input, db) -> None:
         principal_id=subject.owner_id,
         agent_id=grantee.id,
         process=records.P,
-        matters=list(subject.data.get("matters") or ()),
+        matters=_matters(subject.data),
         active=True,
         using_db=db,
     )
@@ -128,6 +128,14 @@ async def granted(subject: Subject, actor: Actor, input, db) -> None:
         manage_unit=bool(subject.data.get("manage_unit")),
         using_db=db,
     )
+
+
+def _matters(grant: Mapping[str, Any]) -> list[str | None]:
+    """The named matters; with 维护单位信息 (manage_unit) also ``None``: the subjects outside
+    every matter, the unit's profiles, so the kernel lets the agent do there what the unit
+    does (upload its files, submit its manual review) while the grant lasts."""
+    matters: list[str | None] = list(grant.get("matters") or ())
+    return [*matters, records.PROFILE_SUBJECTS] if grant.get("manage_unit") else matters
 
 
 async def _delegation_of(subject: Subject, db: Any) -> Delegation | None:

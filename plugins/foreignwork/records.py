@@ -57,6 +57,10 @@ async def data_changed_at(subject_id: int) -> str | None:
     return max(moments).isoformat() if moments else None
 
 
+#: In a Delegation's matters: the unit's profiles (subjects of no matter, ``matter`` None).
+PROFILE_SUBJECTS = None
+
+
 def unit_status(account: Account) -> str:
     return "active" if account.active else "disabled"
 
@@ -83,7 +87,8 @@ async def _entries(delegations: list[Delegation]) -> list[dict]:
     for d in delegations:
         active = d.active and d.principal.active
         manage = bool(grants.get(d.id) and grants[d.id].manage_unit)
-        for matter in d.matters or [None]:
+        named = [m for m in d.matters if m is not PROFILE_SUBJECTS]
+        for matter in named or ([] if d.matters else [None]):
             entries.append(
                 {
                     "unit": d.principal.username,

@@ -554,7 +554,7 @@ async def my_units(call: Call) -> dict[str, Any]:
                 "unit_name": unit.profile.get("unit_name") or unit.display_name,
                 "legal_representative": representative,
                 "granted_at": d.created_at.isoformat(),
-                "matters": d.matters,
+                "matters": [m for m in d.matters if m is not records.PROFILE_SUBJECTS],
                 "status": "active" if d.active and unit.active else "disabled",
                 "status_zh": "正常" if d.active and unit.active else "已停用",
                 "profiles": [
