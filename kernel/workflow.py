@@ -199,6 +199,13 @@ class MaterialLocked(Conflict):
     )
 
 
+class SavedElsewhere(Conflict):
+    """The workflow's ``save_route`` is the only way its subjects' documents change."""
+
+    code = "save-route"
+    title = Text("请通过该事项的专用页面保存", "Save this through the process's own route")
+
+
 def check_open(kernel: Kernel, application: Application, roles: Iterable[str]) -> None:
     """Material changes only in a state the applicant can still act from (draft, returned)."""
     wf = kernel.process(application.process).workflows[application.workflow]
@@ -230,7 +237,7 @@ async def save(
     """
     route = kernel.process(application.process).workflows[application.workflow].save_route
     if route:  # in every state: that route's checks are the only way the document changes
-        raise Conflict(f"a {application.workflow} is saved through {route}, not here", route=route)
+        raise SavedElsewhere(f"a {application.workflow} is saved through {route}", route=route)
     await check_may_change(kernel, actor, application)
     owner = await Account.get(id=application.owner_id)
     data = await with_server_fields(
