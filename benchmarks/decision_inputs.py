@@ -18,7 +18,7 @@ from typing import Any
 from kernel import clock
 from kernel.identifiers import VALIDATORS
 from tests.factories import CHANGE_DOCUMENT, WEBSITE_APPLICATION
-from tests.test_plugin_foreignwork import person
+from tests.test_foreignwork_rule_units import person
 from tests.test_rules_websites_unit import application_context
 
 

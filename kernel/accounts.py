@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import clock
 from .auth import hash_password
-from .db.models import ACCOUNT_KINDS, APPLICANT_KINDS, Account
+from .db.models import ACCOUNT_KINDS, APPLICANT_KINDS, Account, Token
 
 #: Stored as the password hash of an account that never logs in with a password: argon2 never
 #: verifies it (a unit logs in with its QR image).
@@ -47,3 +48,21 @@ async def create_account(
 async def find_account(username: str) -> int | None:
     found = await Account.get_or_none(username=username)
     return found.id if found else None
+
+
+async def set_password(db: Any, account_id: int, password: str) -> None:
+    """A new password for an applicant account (a reset), inside the caller's transaction.
+
+    Stored only as its argon2 hash; every session the account had is revoked with it, so
+    whoever knew the old password is logged out, and a lock from wrong guesses is lifted.
+    """
+    await (
+        Account.filter(id=account_id, kind__in=APPLICANT_KINDS)
+        .using_db(db)
+        .update(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+    )
+    await (
+        Token.filter(account_id=account_id, revoked_at=None)
+        .using_db(db)
+        .update(revoked_at=clock.now())
+    )

@@ -44,12 +44,12 @@ async def load(kernel: Kernel) -> Loaded:
         for raw in document.get("accounts", ()):
             if await _account(raw, password_hash):
                 loaded.accounts.append(raw["username"])
-    for process in kernel.processes.values():  # the plugins' own tables, before the subjects
-        if process.demo_file is not None:
-            for made in kernel.hook(process.name, "govflow_demo")(
-                process=process.name, folder=process.demo_file.parent
-            ):
-                await await_me_maybe(made)
+    owners = [p for p in kernel.processes.values() if p.demo_file is not None]
+    for process, document in zip(owners, documents, strict=True):  # own tables, then subjects
+        for made in kernel.hook(process.name, "govflow_demo")(
+            process=process.name, folder=process.demo_file.parent, document=document
+        ):
+            await await_me_maybe(made)
     for path, document in zip(files, documents, strict=True):
         for raw in document.get("applications", ()):
             created = await _application(kernel, raw)

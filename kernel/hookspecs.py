@@ -263,11 +263,14 @@ def govflow_senders(config: Any) -> Mapping[str, Any] | None:
 
 
 @hookspec
-def govflow_demo(process: str, folder: Path) -> Any:
+def govflow_demo(process: str, folder: Path, document: Mapping[str, Any]) -> None:
     """Per process, may be async: demo rows of the plugin's own tables (``govflow demo``).
 
-    Called after the demo file's accounts are created and before its applications, with the
-    folder of the manifest. Must be idempotent: ``govflow demo`` runs on every ``make serve``.
+    Called after the demo files' accounts are created and before their applications, with the
+    folder of the process's ``demo:`` file (for files beside it) and that file's content
+    (``document``: a plugin reads its own keys there, a register of legacy accounts …). Write
+    only what does not exist yet: ``govflow demo`` runs on every ``make serve``, so this must
+    be idempotent.
     """
 
 

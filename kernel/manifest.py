@@ -137,6 +137,7 @@ def _workflow(name: str, raw: dict[str, Any]) -> Workflow:
         attachments=_attachments(raw.get("attachments", {})),
         public=raw.get("public", False),
         create_rulesets=tuple(raw.get("create_rulesets", ())),
+        save_route=raw.get("save_route"),
         states=tuple(
             State(s["name"], _text(s["title"]), s.get("initial", False), s.get("final", False))
             for s in raw["states"]

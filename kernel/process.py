@@ -78,6 +78,8 @@ class Workflow:
     #: Rulesets that decide whether a subject may be created at all (a matter only handled at
     #: the counter): nothing is created when one of them blocks.
     create_rulesets: tuple[str, ...] = ()
+    #: The plugin's route that saves this workflow's subjects: the generic PUT refuses them.
+    save_route: str | None = None
 
     @property
     def initial(self) -> State:

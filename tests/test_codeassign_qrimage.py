@@ -14,7 +14,7 @@ import zlib
 
 from PIL import Image, ImageDraw, ImageOps
 
-from plugins.codeassign import qrimage
+from kernel import qrimage
 
 PAYLOAD = "GFQR1.12." + "q3Zk8_Vn1-Lr0aWbYc2dEf4gHi6jKl9mNo7pQsTuVxy"  # 43-char url-safe secret
 

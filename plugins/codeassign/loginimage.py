@@ -14,9 +14,8 @@ import hmac
 import secrets
 from typing import Any
 
-from kernel import now
+from kernel import now, qrimage
 
-from . import qrimage
 from .models import LoginImage, Unit
 
 PREFIX = "GFQR1."

@@ -14,12 +14,13 @@ def grant(document: Mapping[str, Any], context: Mapping[str, Any]) -> list[Fact]
     ``context["grantee"]``: the account found by the grantee's login name (``account_type``);
     absent when there is none.
     """
-    grantee = document.get("grantee")
+    found = context.get("grantee")
+    grantee = found.get("username") if isinstance(found, Mapping) else None
+    grantee = grantee or document.get("grantee")
     facts: list[Fact] = [
         {"kind": "grant_matter", "matter": matter, "grantee": grantee}
         for matter in document.get("matters") or ()
     ]
-    found = context.get("grantee")
     if isinstance(found, Mapping):
         facts.append({"kind": "grantee", "account_type": found.get("account_type")})
     return facts

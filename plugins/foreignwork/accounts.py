@@ -94,13 +94,13 @@ def appeal(matter: str | None, context: Mapping[str, Any]) -> list[Fact]:
 
 
 def verification_code(document: Mapping[str, Any], context: Mapping[str, Any]) -> list[Fact]:
-    """FW-03, FW-04: the code typed, as the code store judged it (``context["code"]``).
+    """FW-04: the SMS code, as the server's code store judged it (``context["code"]``).
 
-    ``code`` holds ``sent_at`` (when the code was sent) and ``correct`` (whether the typed code
-    is the one sent); it is absent when no code was requested. Only forms with a code field get
-    this fact.
+    ``code`` holds ``sent`` and ``correct`` (the server checked the code the person typed,
+    ``kernel.verification.check``) and may hold ``sent_at``; ``None`` when no code was
+    requested. Only a context with a ``code`` entry gets this fact.
     """
-    if "verification_code" not in document:
+    if "code" not in context:
         return []
     code = context.get("code")
     if not isinstance(code, Mapping):

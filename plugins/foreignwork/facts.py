@@ -76,8 +76,9 @@ def _reset(matter: str | None, document: Mapping[str, Any], context: Context) ->
 
 
 def _appeal(matter: str | None, document: Mapping[str, Any], context: Context) -> list[Fact]:
+    kind = "appeal_legal_person" if "unit_name" in document else "appeal_natural_person"
     return [
-        *accounts.appeal(matter, context),
+        *accounts.appeal(matter or kind, context),
         *accounts.verification_code(document, context),
         *attachments(context),
     ]
@@ -109,7 +110,8 @@ _BUILDERS: dict[str, Builder] = {
     "legal_profile": _legal,
     "legacy_account": _legacy,
     "password_reset": _reset,
-    "password_appeal": _appeal,
+    "appeal_natural": _appeal,
+    "appeal_legal": _appeal,
     "authorization": _authorization,
     "matter_access": _matter_access,
 }

@@ -116,6 +116,7 @@ def govflow_takes_part(subject, actor) -> bool:
 
 
 @hookimpl
-def govflow_demo(folder: Path) -> None:
-    """The example keeps no demo rows beyond its demo.yaml."""
+async def govflow_demo(document: Mapping[str, Any]) -> None:
+    """Demo rows of the plugin's own tables (``govflow demo``): the board keeps notices only
+    of grants that happen, so its demo file holds nothing beyond accounts and permits."""
     return None

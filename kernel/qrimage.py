@@ -1,7 +1,9 @@
-"""The login QR image of a unit (CA-02): the PNG the registry hands out, and reading it back.
+"""Login QR images: the PNG a process hands out as a login key, and reading an upload back.
 
-A unit logs in by uploading the image it was given, so whatever comes in is untrusted bytes
-that a person may have re-saved, scaled, screenshotted or replaced by anything at all. Encoding
+Shared by the processes that log in with an image (codeassign CA-02, foreignwork FW-01); each
+keeps its own register of issued secrets. A user logs in by uploading the image it was given,
+so whatever comes in is untrusted bytes that a person may have re-saved, scaled,
+screenshotted or replaced by anything at all. Encoding
 is therefore generous (error correction Q, a full quiet zone, 8 px modules) so the code survives
 that handling, and decoding is strict about everything *around* the code: only PNG and JPEG,
 the declared size checked before any pixel is decoded, large images reduced before zxing sees
