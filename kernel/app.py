@@ -13,6 +13,7 @@ from aiohttp import web
 
 from . import auth, logs, metrics
 from .api import add_routes, plugin_routes
+from .attachments import BlobStore
 from .config import Config
 from .core import Kernel
 from .db import database
@@ -70,6 +71,7 @@ def create_app(
         if config.migrate_on_start:  # idempotent: a new database gets its tables here
             await database.upgrade(url, models)
         context = await database.connect(url, models)
+        await BlobStore.of(config).collect_orphans()  # what a crash left behind
         yield
         await database.close(context)
 

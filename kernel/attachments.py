@@ -12,6 +12,7 @@ stored once; a file is removed, after the commit, when no attachment uses it any
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -25,7 +26,7 @@ from typing import IO, Protocol
 import filetype
 from tortoise.expressions import Subquery
 
-from . import workflow
+from . import clock, workflow
 from .config import Config
 from .core import Kernel
 from .db.models import Application, Attachment, Blob
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 #: ``filetype`` decides from at most this many leading bytes.
 HEAD = 8192
+#: A file no row names is collected only once it is this old: longer than any upload takes.
+ORPHAN_GRACE = dt.timedelta(hours=1)
 
 
 class Upload(Protocol):
@@ -122,6 +125,36 @@ class BlobStore:
             await Blob.filter(sha256=sha).exclude(sha256__in=Subquery(used)).delete()
             if not await Blob.exists(sha256=sha):
                 self.path(sha).unlink(missing_ok=True)
+
+    async def collect_orphans(self, grace: dt.timedelta = ORPHAN_GRACE) -> list[str]:
+        """Remove the files a crash left behind; return their names (relative to ``root``).
+
+        A crash between ``place`` and the commit leaves a file no ``Blob`` row names, one
+        during ``receive`` a ``.part`` file, one between a commit and ``release`` a ``Blob``
+        row no attachment uses. Each is collected only when older than ``grace``: an upload in
+        flight has its file written before its row, and must never lose it.
+        """
+        if not self.root.is_dir():
+            return []
+        cutoff = clock.now() - grace
+        old = cutoff.timestamp()
+        named = set(await Blob.all().values_list("sha256", flat=True))
+        removed = []
+        for path in sorted(self.root.glob("*/*")) + sorted(self.root.glob(".upload-*.part")):
+            if path.is_file() and path.name not in named and path.stat().st_mtime < old:
+                path.unlink(missing_ok=True)
+                removed.append(str(path.relative_to(self.root)))
+        used = Attachment.all().values("blob_id")
+        unused = await (
+            Blob.filter(created_at__lt=cutoff)
+            .exclude(sha256__in=Subquery(used))
+            .values_list("sha256", flat=True)
+        )
+        await self.release(unused)
+        removed += [str(self.path(sha).relative_to(self.root)) for sha in unused]
+        if removed:
+            log.warning("collected %d orphan blob file(s): %s", len(removed), ", ".join(removed))
+        return removed
 
 
 def _sync(out: IO[bytes]) -> None:
