@@ -17,8 +17,10 @@ from kernel.clock import now
 from kernel.config import Config
 from kernel.core import Kernel
 
+from .fw_helpers import legal as legal_document
+from .fw_helpers import person as person_document
+
 P = "foreignwork"
-RESIDENT_ID = "110101194910010319"
 USCC = "91110108MA01KQ7B2N"
 MATTER = "000106004000"  # 外国人来华工作许可
 
@@ -39,47 +41,14 @@ def outcome(decision, rule: str):
 
 
 def person(**changes) -> dict:
-    document = {
-        "login_name": "Gzc_Zrr1996",
-        "name": "郭子晨",
-        "mobile": "13800138000",
-        "email": "guozc@163.com",
-        "identity_type": "mainland",
-        "id_type": "resident_id",
-        "id_number": RESIDENT_ID,
-        "id_valid_from": "2017-07-09",
-        "id_valid_until": "2037-07-09",
-        "address": "北京市海淀区中关村大街1号",
-    }
-    document.update(changes)
-    return {k: v for k, v in document.items() if v is not None}
+    """The journeys' natural person (``fw_helpers.person``), with the login name the server
+    fills on the platform."""
+    return person_document(**{"login_name": "Gzc_Zrr1996", **changes})
 
 
 def legal(**changes) -> dict:
-    document = {
-        "login_name": "Gzc_Fr1996",
-        "unit_name": "北京示例科技有限公司",
-        "region_type": "domestic",
-        "legal_person_type": "enterprise",
-        "uscc": USCC,
-        "unit_nature": "民营企业",
-        "unit_address": "北京市海淀区知春路1号",
-        "founded_on": "2012-05-18",
-        "independent_legal_person": True,
-        "mailing_address": "北京市海淀区知春路1号",
-        "representative": {
-            "name": "王五",
-            "mobile": "13912345678",
-            "email": "wangwu@example.com.cn",
-            "identity_type": "mainland",
-            "id_type": "resident_id",
-            "id_number": "310104198512311225",
-            "id_valid_from": "2016-01-01",
-            "id_long_term": True,
-        },
-    }
-    document.update(changes)
-    return {k: v for k, v in document.items() if v is not None}
+    """The journeys' legal person (``fw_helpers.legal``), with its login name."""
+    return legal_document(**{"login_name": "Gzc_Fr1996", **changes})
 
 
 def upload(name: str, kind: str = "jpg", size: int = 300_000, at: str | None = None) -> dict:
