@@ -114,7 +114,7 @@ ENGINEERS_CONTEXT = {
         "shown_at": "2024-05-06T09:00:00+08:00",
         "confirmed_at": "2024-05-06T09:01:15+08:00",
     },
-    "input": {"commitment_ticked": True},
+    "input": {"ticked": True},
 }
 PERSON = person()
 PERSON_CONTEXT = {
