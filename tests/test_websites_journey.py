@@ -796,8 +796,9 @@ async def test_WS07_public_listing_by_region_newest_first_with_verification(
 
 async def test_the_fetcher_adapter_stays_on_its_host_and_within_its_bounds(sites):
     """An adapter unit test, not a requirement test (no HTTP client: WS-06's mount checks
-    through the API are the tests above). The fetcher on its own, against a site on loopback: a chain of twelve pages, a
-    link to another host; it follows only its host, at most ``pages`` pages, ``depth`` deep."""
+    through the API are the tests above). The fetcher on its own, against a site on loopback:
+    a chain of twelve pages, a link to another host; it follows only its host, at most
+    ``pages`` pages, ``depth`` deep."""
     from plugins.websites.adapters import SiteFetcher
     from plugins.websites.crawl import Limits
 
