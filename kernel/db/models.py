@@ -164,8 +164,7 @@ class OutboxMessage(Model):
     sent_at = fields.DatetimeField(null=True)
     failed_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(null=True)
-    #: The body carries a secret (a verification code, a new password): blanked once sent or
-    #: given up.
+    #: The body carries a secret (a verification code): blanked once sent or given up.
     secret = fields.BooleanField(default=False)
 
     class Meta:
