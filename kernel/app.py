@@ -18,7 +18,7 @@ from .config import Config
 from .core import Kernel
 from .db import database
 from .errors import ServiceUnavailable, problem_middleware
-from .jobs import JobRunner, jobs_of
+from .jobs import JobRunner, runner_jobs
 from .keys import CONFIG, JOBS_WAKE, KERNEL
 from .notify.worker import OUTBOX_WAKE, run_worker
 from .rules.watch import watch
@@ -103,7 +103,7 @@ def create_app(
             return
         runner = JobRunner(
             kernel,
-            jobs_of(kernel.pm),
+            runner_jobs(kernel.pm),
             kernel.adapters,
             worker_id=f"{socket.gethostname()}:{os.getpid()}",
             tick=config.jobs_tick_seconds,

@@ -21,19 +21,23 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import filetype
 from tortoise.expressions import Subquery
 
 from . import clock, workflow
 from .config import Config
+from .contract import Job
 from .core import Kernel
 from .db.models import Application, Attachment, Blob
 from .decision import Outcome
 from .errors import ApiError, Conflict, NotFound, Unprocessable
 from .process import AttachmentType
 from .rules.model import Text
+
+if TYPE_CHECKING:
+    from .jobs import JobContext
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,9 @@ CHUNK = 64 * 1024
 HEAD = 8192
 #: A file no row names is collected only once it is this old: longer than any upload takes.
 ORPHAN_GRACE = dt.timedelta(hours=1)
+#: How often a running service collects them too: a crash of one worker among several leaves
+#: orphans that no start-up would see until the whole service restarts.
+ORPHAN_EVERY = dt.timedelta(hours=1)
 
 
 class Upload(Protocol):
@@ -155,6 +162,20 @@ class BlobStore:
         if removed:
             log.warning("collected %d orphan blob file(s): %s", len(removed), ", ".join(removed))
         return removed
+
+
+async def _collect_orphans(jobs: JobContext) -> None:
+    await BlobStore.of(jobs.kernel.config).collect_orphans(ORPHAN_GRACE)
+
+
+#: The kernel's own periodic job: the start-up collection, every ``ORPHAN_EVERY``, once across
+#: workers (the job runner's slots), with the same grace period.
+ORPHAN_JOB = Job(
+    "kernel.orphan-blobs",
+    _collect_orphans,
+    every=ORPHAN_EVERY,
+    title=Text("清理无主附件文件", "Collect orphan blob files"),
+)
 
 
 def _sync(out: IO[bytes]) -> None:

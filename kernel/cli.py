@@ -30,6 +30,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except database.DatabaseUnavailable as exc:
         print(f"govflow: {exc}", file=sys.stderr)
         return 4
+    except Exception as exc:
+        from .errors import unavailable
+
+        if not unavailable(exc):
+            raise
+        # A PostgreSQL server that refuses, a database gone: said plainly, not a traceback.
+        url = database.masked(Config.from_env().database_url or "")
+        print(f"govflow: the database {url} is unavailable: {exc}", file=sys.stderr)
+        return 4
 
 
 def _parser() -> argparse.ArgumentParser:

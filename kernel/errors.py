@@ -7,6 +7,7 @@ an error body by hand and every error names its field and rule the same way.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
@@ -136,18 +137,57 @@ class ServiceUnavailable(ApiError):
 
 
 #: Words of the drivers' errors that mean the database cannot take writes at all.
-_UNAVAILABLE = ("readonly", "read-only", "unable to open", "disk i/o", "no such table")
+_UNAVAILABLE = (
+    "readonly",
+    "read-only",
+    "unable to open",
+    "disk i/o",
+    "no such table",
+    "connection is closed",  # asyncpg: the server closed the connection under a query
+    "pool is closing",
+)
+#: SQLSTATE classes (PostgreSQL) that say the database, not the request, is at fault:
+#: connection exceptions, authorization (the role gone), the database gone (3D), operator
+#: intervention (terminated, shutting down, not accepting connections), out of resources.
+_UNAVAILABLE_CLASSES = ("08", "28", "3D", "53", "57P")
+#: And single states: a read-only transaction (a standby), a database that refuses new
+#: connections (``ALLOW_CONNECTIONS false``), the connect privilege revoked.
+_UNAVAILABLE_STATES = {"25006": "", "55000": "accepting connections", "42501": "for database"}
 
 
 def unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` says the database is unusable (not that this request was wrong)."""
+    """Whether ``exc`` says the database is unusable (not that this request was wrong).
+
+    The whole chain is looked at: tortoise wraps some of asyncpg's errors and lets others (a
+    failed reconnect from its pool) through as they are.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if _unavailable_one(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _unavailable_one(exc: BaseException) -> bool:
     from tortoise.exceptions import DBConnectionError, OperationalError
 
     from .db.database import DatabaseUnavailable
 
     if isinstance(exc, DatabaseUnavailable | DBConnectionError | ConnectionError):
         return True
-    return isinstance(exc, OperationalError) and any(w in str(exc).lower() for w in _UNAVAILABLE)
+    if isinstance(exc, socket.gaierror):  # the database's host name does not resolve
+        return True
+    state = getattr(exc, "sqlstate", None)
+    if isinstance(state, str):
+        if state.startswith(_UNAVAILABLE_CLASSES):
+            return True
+        if state in _UNAVAILABLE_STATES:
+            return _UNAVAILABLE_STATES[state] in str(exc).lower()
+    if type(exc).__module__.startswith("asyncpg") or isinstance(exc, OperationalError):
+        return any(w in str(exc).lower() for w in _UNAVAILABLE)
+    return False
 
 
 class PayloadTooLarge(ApiError):

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise.expressions import F, Q
 
 from . import clock, workflow
+from .attachments import ORPHAN_JOB
 from .contract import Job
 from .db.models import Account, Application, JobRun
 from .errors import NotFound
@@ -381,6 +382,11 @@ async def _first_of(events: Sequence[asyncio.Event], timeout: float) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+def runner_jobs(pm: pluggy.PluginManager) -> list[Job]:
+    """What a service's job runner runs: the kernel's own jobs, then every plugin's."""
+    return [ORPHAN_JOB, *jobs_of(pm)]
 
 
 def jobs_of(pm: pluggy.PluginManager) -> list[Job]:

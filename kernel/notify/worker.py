@@ -36,7 +36,7 @@ OUTBOX_WAKE = web.AppKey("outbox_wake", asyncio.Event)
 
 
 #: What a secret message's body becomes once it is delivered or given up.
-SECRET_SENT = "（内容含验证码，发送后不再保存）"
+SECRET_SENT = "（内容含验证码或密码，发送后不再保存）"
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -97,7 +97,7 @@ async def _deliver(row: OutboxMessage, senders: Mapping[str, Sender], now: dt.da
         await OutboxMessage.filter(id=row.id).update(**changes)
         return 0
     sent: dict[str, object] = {"sent_at": clock.now()}
-    if row.secret:  # the code lives only as long as it is on its way
+    if row.secret:  # a code or a password lives only as long as it is on its way
         sent["body"] = SECRET_SENT
     await OutboxMessage.filter(id=row.id).update(**sent)
     return 1

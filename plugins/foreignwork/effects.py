@@ -106,6 +106,7 @@ async def appeal_approved(subject: Subject, actor: Actor, input, db) -> None:
         ),
         application_id=subject.id,
         next_attempt_at=now(),
+        secret=True,  # the new password is kept only until the SMS is sent (or given up)
         using_db=db,
     )
 
