@@ -35,6 +35,7 @@ from kernel.config import Config
 from kernel.db.models import Account, Application, Attachment
 from kernel.demo import PASSWORD
 from plugins.engineers.models import Message
+from plugins.websites.models import IdentificationCode
 
 from .factories import make_account
 from .service_process import govflow, service_env
@@ -132,6 +133,7 @@ async def _objects() -> dict[str, Any]:
         "ws_sh": await _application("pdfy-demo", matter="new_site"),
         "ws_draft": await _application("shbgt-demo", matter="new_site"),
         "ws_gd": await _application("gdrd-demo", matter="new_site"),
+        "ws_waiting": await _application("jw-demo", matter="new_site"),
     }
     ids: dict[str, Any] = {name: a.id for name, a in found.items()}
     for name in ("ca_qr", "fw_pending", "en_rename"):
@@ -714,6 +716,22 @@ async def test_each_list_shows_only_what_the_role_may_read(world: World, role: s
     if role == "admin":
         want = set(APPLICATIONS)
     assert await _listed(world, role) == want
+
+
+@on_the_server
+async def test_the_public_listing_shows_listed_sites_only(world: World):
+    """Anyone may read the listing and verify a mark, of a listed site only: a site approved
+    and waiting for its mark, a draft, a rejected one are nobody's business yet."""
+    listed = await (await world.client.get("/api/websites/public/sites?per_page=50")).json()
+    names = {item["website_name"] for item in listed["items"]}
+    assert "北京市公安局网" in names
+    assert not names & {"北京市教育委员会网", "上海市人民政府网", "武侯区政府微网站", "广东人大网"}
+    waiting = await IdentificationCode.get(application_id=world.ids["ws_waiting"])
+    for path in (
+        f"/api/websites/public/verify/{waiting.code}.json",
+        f"/api/websites/public/badge/{waiting.code}.svg",
+    ):
+        assert (await world.client.get(path)).status == 404, path
 
 
 def test_every_operation_is_in_the_matrix(kernel_app_document: set[tuple[str, str]]):
