@@ -658,18 +658,6 @@ def _order(expected: dict[str, Any]) -> list[str]:
     return sorted(expected, key=lambda role: expected[role] == OK)
 
 
-@on_the_server
-@pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
-async def test_each_role_gets_what_the_table_says(world: World, row: Row):
-    wrong = []
-    for role in _order(row.expected):
-        want = row.expected[role]
-        got = _class(await _call(world, row, role), want)
-        if got != want:
-            wrong.append(f"{role}: expected {want}, got {got}")
-    assert not wrong, "\n".join(wrong)
-
-
 #: Of the rows' demo applications, those ``GET /api/applications`` lists to each role: an
 #: applicant its own, a reviewer what was submitted in its scopes, an admin all of them.
 LISTED: dict[str, set[str]] = {
@@ -732,6 +720,19 @@ async def test_the_public_listing_shows_listed_sites_only(world: World):
         f"/api/websites/public/badge/{waiting.code}.svg",
     ):
         assert (await world.client.get(path)).status == 404, path
+
+
+@on_the_server
+@pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
+async def test_each_role_gets_what_the_table_says(world: World, row: Row):
+    """Last of the server's tests: the table ends with writes, and with logging out."""
+    wrong = []
+    for role in _order(row.expected):
+        want = row.expected[role]
+        got = _class(await _call(world, row, role), want)
+        if got != want:
+            wrong.append(f"{role}: expected {want}, got {got}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_every_operation_is_in_the_matrix(kernel_app_document: set[tuple[str, str]]):
