@@ -66,6 +66,7 @@ ROLES: dict[str, str | None] = {
     "en_province_nb": "province-hb",  # the neighbouring province's (河北 130000)
     "en_ministry": "ministry-demo",
     "ws_unit": "gov-demo",  # 北京市公安局 (110000), its site listed
+    "visitor": "public-entry",  # asked for a login image without an account (its own draft)
     "ws_reviewer": "establishment-demo",  # Beijing (110000)
     "ws_reviewer_nb": "establishment-tj",  # the neighbouring 天津 (120000)
     "admin": "admin-matrix",
@@ -134,6 +135,11 @@ async def _objects() -> dict[str, Any]:
         "ws_draft": await _application("shbgt-demo", matter="new_site"),
         "ws_gd": await _application("gdrd-demo", matter="new_site"),
         "ws_waiting": await _application("jw-demo", matter="new_site"),
+        "ws_bj_draft": await _application("hdq-demo", matter="new_site"),
+        "ws_bj_recheck": await _application("hdq-demo", matter="recheck"),
+        "visitor_draft": await Application.get(
+            process="codeassign", workflow="qr_request", state="draft", owner__kind="visitor"
+        ),
     }
     ids: dict[str, Any] = {name: a.id for name, a in found.items()}
     for name in ("ca_qr", "fw_pending", "en_rename"):
@@ -142,10 +148,24 @@ async def _objects() -> dict[str, Any]:
     ids["ca_uscc"] = "11110108000123457Q"
     message = await Message.filter(enterprise_uscc="91110108MA03TKT23K").first()
     ids["en_pre_message"] = message.id if message else 999_999
+    message = await Message.filter(enterprise_uscc=ENTERPRISE_USCC).first()
+    ids["en_message"] = message.id if message else 999_999
     return ids
 
 
 async def _log_in(client: TestClient, how: str, image: bytes) -> dict[str, str]:
+    if how == "public-entry":  # CA-02's public entry: a draft request, its secret handed back
+        captcha = await (await client.post("/api/captchas")).json()
+        body = {
+            "process": "codeassign",
+            "workflow": "qr_request",
+            "data": {"unit_name": "北京市某某区市场监督管理局"},
+            "captcha": {"id": captcha["id"], "answer": ANSWER},
+        }
+        response = await client.post("/api/applications", json=body)
+        assert response.status == 201, await response.text()
+        created = await response.json()
+        return {"Authorization": f"Bearer {created['access_token']}"}
     if how == "qr-image":  # CA-02: the bureau logs in with the image the demo delivered
         captcha = await (await client.post("/api/captchas")).json()
         form = aiohttp.FormData()
@@ -186,7 +206,10 @@ async def world(demo_folder: Path):
 
 # -- the expected table, by hand -----------------------------------------------------------------
 
-APPLICANTS = ["ca_unit", "fw_person", "fw_legal", "en_enterprise", "en_individual", "ws_unit"]
+APPLICANTS = [
+    *("ca_unit", "fw_person", "fw_legal", "en_enterprise", "en_individual", "ws_unit"),
+    "visitor",
+]
 REVIEWERS = [
     *("ca_registry", "ca_registry_nb", "fw_platform", "en_province", "en_province_nb"),
     *("en_ministry", "ws_reviewer", "ws_reviewer_nb"),
@@ -277,6 +300,11 @@ ROWS: list[Row] = [
     R(f"GET {APP}", owners("fw_legal fw_platform"), on={"id": "fw_legal"}),
     R(f"GET {APP}", owners("en_enterprise en_province en_ministry"), on={"id": "en_info"}),
     R(f"GET {APP}", owners(""), on={"id": "en_draft"}),
+    R(f"GET {APP}", owners("visitor"), on={"id": "visitor_draft"}),
+    # A draft in the Beijing reviewer's own region is still the unit's alone.
+    R(f"GET {APP}", owners(""), on={"id": "ws_bj_draft"}),
+    R(f"GET {APP}", owners("ws_reviewer"), on={"id": "ws_bj_recheck"}),
+    R(f"GET {APP}", owners("en_province en_ministry"), on={"id": "en_pre_declared"}),
     R(
         f"GET {APP}",
         owners("en_individual en_enterprise en_province en_ministry"),
@@ -290,6 +318,8 @@ ROWS: list[Row] = [
     R(f"GET {APP}/history", owners("ws_unit ws_reviewer"), on={"id": "ws_listed"}),
     R(f"GET {APP}/history", owners(""), on={"id": "ws_sh"}),
     R(f"GET {APP}/history", owners("ca_unit"), on={"id": "ca_draft"}),
+    R(f"GET {APP}/history", owners(""), on={"id": "ws_bj_draft"}),
+    R(f"GET {APP}/attachments", owners(""), on={"id": "ws_bj_draft"}),
     R(f"GET {APP}/attachments", owners("ca_registry"), on={"id": "ca_qr"}),
     R(f"GET {APP}/attachments", owners("fw_platform"), on={"id": "fw_pending"}),
     R("GET /api/attachments/{id}", owners("ca_registry"), on={"id": "ca_qr_file"}),
@@ -297,6 +327,7 @@ ROWS: list[Row] = [
     R("GET /api/attachments/{id}", owners(""), on={"id": "en_rename_file"}),
     R(f"GET {APP}/forms", owners("ws_unit ws_reviewer"), on={"id": "ws_listed"}),
     R(f"GET {APP}/forms", owners(""), on={"id": "ws_sh"}),
+    R(f"GET {APP}/forms", owners(""), on={"id": "ws_bj_draft"}),
     R(
         f"GET {APP}/forms/{{name}}.pdf",
         owners("ws_unit ws_reviewer"),
@@ -310,10 +341,13 @@ ROWS: list[Row] = [
         query="?transition=submit",
     ),
     R(
-        f"POST {APP}/validate",
-        owners("ca_unit"),
-        on={"id": "ca_draft"},
+        f"GET {APP}/correction-notice.pdf",
+        owners(""),
+        on={"id": "ws_bj_draft"},
+        query="?transition=submit",
     ),
+    R(f"POST {APP}/validate", owners("ca_unit"), on={"id": "ca_draft"}),
+    R(f"POST {APP}/validate", owners(""), on={"id": "ws_bj_draft"}),
     # -- plugin pages and lists -------------------------------------------------------------------
     R(
         "GET /api/codeassign/applications/{id}/page",
@@ -571,6 +605,7 @@ ROWS: list[Row] = [
         on={"id": "en_pre_message"},
         note=" another enterprise's",
     ),
+    R(f"POST {EN}/messages/{{id}}/read", expect(403, ok="en_enterprise"), on={"id": "en_message"}),
     # -- public forms, answered alike whoever calls: refused on the body, never on the session --
     R("POST /api/captchas", public()),
     R("POST /api/auth/login", public(400), body={"username": ""}),
@@ -672,12 +707,13 @@ LISTED: dict[str, set[str]] = {
     "en_province": {"en_info", "en_declared", "en_at_province", "en_pre_declared"},
     "en_ministry": {"en_info", "en_declared", "en_at_province", "en_pre_declared"},
     "ws_unit": {"ws_listed"},
-    "ws_reviewer": {"ws_listed"},
+    "ws_reviewer": {"ws_listed", "ws_bj_recheck"},
+    "visitor": {"visitor_draft"},
 }
 APPLICATIONS = [
     *("ca_qr", "ca_draft", "fw_person", "fw_pending", "fw_legal", "en_info", "en_draft"),
     *("en_declared", "en_at_province", "en_pre_declared", "en_rename", "ws_listed", "ws_sh"),
-    *("ws_draft", "ws_gd"),
+    *("ws_draft", "ws_gd", "ws_bj_draft", "ws_bj_recheck", "visitor_draft"),
 ]
 
 
