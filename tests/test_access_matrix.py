@@ -743,6 +743,27 @@ async def test_each_list_shows_only_what_the_role_may_read(world: World, role: s
 
 
 @on_the_server
+@pytest.mark.parametrize(
+    ("role", "region"),
+    [
+        ("ws_reviewer", "310000"),
+        ("ws_reviewer", "310115"),
+        ("ca_registry_nb", "110108"),
+        ("en_province_nb", "110000"),
+        ("ws_reviewer_nb", "110000"),
+    ],
+)
+async def test_a_region_filter_never_reaches_past_the_scope(world: World, role: str, region: str):
+    """Asking for another region's queue lists none of it (the scope still applies)."""
+    names = {world.ids[name] for name in APPLICATIONS}
+    response = await world.client.get(
+        f"/api/applications?region={region}&limit=100", headers=world.headers[role]
+    )
+    assert response.status == 200
+    assert not {item["id"] for item in (await response.json())["items"]} & names
+
+
+@on_the_server
 async def test_the_public_listing_shows_listed_sites_only(world: World):
     """Anyone may read the listing and verify a mark, of a listed site only: a site approved
     and waiting for its mark, a draft, a rejected one are nobody's business yet."""
@@ -756,6 +777,23 @@ async def test_the_public_listing_shows_listed_sites_only(world: World):
         f"/api/websites/public/badge/{waiting.code}.svg",
     ):
         assert (await world.client.get(path)).status == 404, path
+
+
+@on_the_server
+async def test_a_disabled_unit_is_locked_out_until_restored(world: World):
+    """FW-12: the platform disables a unit; the session it had opened stops with it."""
+    client, unit = world.client, world.headers["fw_legal"]
+    platform = world.headers["fw_platform"]
+    disabled = await client.post("/api/foreignwork/units/legal-demo/disable", headers=platform)
+    assert disabled.status == 200, await disabled.text()
+    try:
+        assert (await client.get("/api/auth/me", headers=unit)).status == 401
+        profile = await client.get(f"/api/applications/{world.ids['fw_legal']}", headers=unit)
+        assert profile.status == 401
+    finally:
+        restored = await client.post("/api/foreignwork/units/legal-demo/restore", headers=platform)
+        assert restored.status == 200
+    assert (await client.get("/api/auth/me", headers=unit)).status == 200
 
 
 @on_the_server
