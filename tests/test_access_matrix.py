@@ -2,9 +2,10 @@
 
 The demo is loaded by the ``govflow demo`` command itself into this module's data folder, and
 one server runs over it for the whole module. Every demo role of every process logs in through
-the HTTP API (the codeassign bureau with the login image the demo handed it), and so do an
-admin and, for each regional reviewer role, a reviewer of a neighbouring region, created as an
-operator creates staff accounts. Each row of ``ROWS`` is one operation of the OpenAPI document
+the HTTP API (the codeassign bureau with the login image the demo handed it; a visitor through
+a public entry workflow), and so do an admin and, for each regional reviewer role, a reviewer
+of a neighbouring region (a sibling district, a neighbouring province), created as an operator
+creates staff accounts. Each row of ``ROWS`` is one operation of the OpenAPI document
 called on one real demo object (another unit's application, an in-region and an out-of-region
 submitted one, drafts, attachments, PDFs, exports...), and the status class every role must
 get is written out by hand: ``OK`` (2xx), 401, 403, 404, or the business answer (409, 422...)
@@ -12,8 +13,9 @@ that shows the caller got past the access checks. A route that appears in the do
 not in the table fails ``test_every_operation_is_in_the_matrix``.
 
 Rows are read-only or leave the demo as they found it (writes name a stale version, or are
-refused after the access check) except where a row says so; rows run in table order, reads
-first, and within a row the roles that must be refused go first.
+refused after the access check) except the last ones, which add to it (an agreement, an
+anomaly, a QR request, a draft) and log out; rows run in table order, reads first, and within
+a row the roles that must be refused go first. The whole module takes about 20 s.
 """
 
 from __future__ import annotations
@@ -234,8 +236,9 @@ def public(answer: Any = OK) -> dict[str, Any]:
     return dict.fromkeys(EVERYONE, answer)
 
 
-#: Only the applicant's side and its delegates may touch this: the rest get 404 (not 403), so
-#: the id tells them nothing; an admin reads everything.
+#: An application's readers (``ok``: its applicant, a party to it, reviewers in scope once it
+#: is submitted); everyone else gets 404, not 403, so the id tells them nothing; an admin
+#: reads everything.
 def owners(ok: str, admin: Any = OK, **cells: Any) -> dict[str, Any]:
     return expect(404, ok=ok, admin=admin, **cells)
 
