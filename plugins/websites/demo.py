@@ -30,7 +30,8 @@ async def _world(kernel: Any) -> None:
 
 
 async def confirm_handler_mobile(kernel: Any, application: Any) -> None:
-    """The handler typed the code the SMS brought (routes.confirm_mobile, in the demo)."""
+    """The handler typed the code the SMS brought (routes.confirm_mobile and
+    confirm_registration_mobile, in the demo)."""
     await _world(kernel)
     mobile = canonical_mobile(application.data.get("handler_mobile"))
     await MobileConfirmation.create(
