@@ -435,6 +435,29 @@ async def test_WS01_registration_needs_the_code_sent_to_the_handlers_mobile(clie
     assert (await registered.json())["application"]["state"] == "registered"
 
 
+async def test_WS02_the_kernels_login_asks_a_unit_for_the_captcha_too(client):
+    """No captcha-free way in: ``POST /api/auth/login`` asks a website unit for the captcha
+    (websites' ``login_captcha``) before its password is even checked."""
+    _, answer = await register(client, REGISTRATION)
+    username = answer["effects"]["account"]["username"]
+    url = "/api/auth/login"
+    for password in (PASSWORD, "Wrong2026pass"):  # the right password or not: no hint
+        refused = await client.post(url, json={"username": username, "password": password})
+        assert refused.status == 400
+        problem = await refused.json()
+        assert rules_of(problem) == {"captcha.required"} and fields_of(problem) == {"/captcha"}
+        assert problem["violations"][0]["message"]["zh"] == "请输入验证码"
+    wrong = {"id": (await captcha(client))["id"], "answer": "ZZZZ"}
+    body = {"username": username, "password": PASSWORD, "captcha": wrong}
+    assert rules_of(await (await client.post(url, json=body)).json()) == {"captcha.wrong"}
+    body["captcha"] = await captcha(client)
+    session = await client.post(url, json=body)
+    assert session.status == 200, await session.text()
+    assert (await session.json())["account"]["display_name"] == "北京市公安局"
+    # A reviewer of the same process is not one of those roles: account and password only.
+    assert (await login(client, "establishment-bj"))["Authorization"].startswith("Bearer ")
+
+
 async def test_WS01_a_missing_landline_and_a_bad_password_are_told_at_once(client):
     """一次性告知: the password rule judges only the step's input, so the document's schema
     errors (here a required landline left out) do not hide it; one 422 names both, and
@@ -477,7 +500,11 @@ async def test_WS01_a_unit_with_a_name_system_account_logs_in_with_it(client):
     # The name system keeps the password: the local account has none the kernel's login opens.
     kernel_login = await client.post(
         "/api/auth/login",
-        json={"username": me["username"], "password": NAME_SYSTEM_PASSWORD},
+        json={
+            "username": me["username"],
+            "password": NAME_SYSTEM_PASSWORD,
+            "captcha": await captcha(client),
+        },
     )
     assert kernel_login.status == 401
     stored = json.dumps(await Account.all().values(), default=str)
