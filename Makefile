@@ -31,9 +31,15 @@ browser:
 install: $(STAMP) pdf-font browser
 
 # Migrates the SQLite database under data/ and loads the demo accounts (both idempotent), then serves.
+# The demo units' domains and websites are served by the service itself on loopback (the `demo`
+# DNS and fetcher adapters of plugins/websites); an operator's own GOVFLOW_ADAPTERS come after
+# these and win.
+DEMO_ADAPTERS := websites_dns=demo,websites_fetcher=demo
+PORT ?= 8080
 serve: $(STAMP) pdf-font
 	$(BIN)/govflow demo
-	$(BIN)/govflow serve --host 127.0.0.1 --port 8080
+	GOVFLOW_ADAPTERS="$(DEMO_ADAPTERS)$${GOVFLOW_ADAPTERS:+,$$GOVFLOW_ADAPTERS}" \
+		$(BIN)/govflow serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP) pdf-font browser
 	$(BIN)/python -m pytest

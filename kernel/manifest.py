@@ -84,6 +84,7 @@ def _build(
         facts=dict(data.get("facts", {})),
         context=tuple(data.get("context", ())),
         verification_purposes=tuple(data.get("verification_purposes", ())),
+        login_captcha=tuple(data.get("login_captcha", ())),
         attachments=_attachments(data.get("attachments", {})),
         matters=tuple(
             Matter(
@@ -178,6 +179,11 @@ def _consistency(process: Process) -> list[str]:
         f"agreement '{a.text_id}': its text file {a.path} does not exist"
         for a in process.agreements.values()
         if not a.path.is_file()
+    ]
+    problems += [
+        f"login_captcha names undeclared role '{r}'"
+        for r in process.login_captcha
+        if r not in process.roles
     ]
     problems += _attachment_problems("attachments", process.attachments)
     for wf in process.workflows.values():

@@ -52,7 +52,11 @@ def _upload(processes: list[str], documents: list[str]) -> Schema:
 
 
 def _login(processes: list[str], documents: list[str]) -> Schema:
-    return _object({"username": STRING, "password": STRING}, ("username", "password"))
+    """``captcha``: required for accounts of a role some process lists in ``login_captcha``."""
+    captcha = _object({"id": STRING, "answer": STRING}, ("id", "answer"))
+    return _object(
+        {"username": STRING, "password": STRING, "captcha": captcha}, ("username", "password")
+    )
 
 
 def _agreement(processes: list[str], documents: list[str]) -> Schema:

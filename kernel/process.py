@@ -145,6 +145,8 @@ class Process:
     context: tuple[str, ...] = ()
     #: What it sends verification codes for (manifest ``verification_purposes``).
     verification_purposes: tuple[str, ...] = ()
+    #: Its roles whose accounts give a captcha with every password login (``login_captcha``).
+    login_captcha: tuple[str, ...] = ()
     #: Attachment types every workflow of the process takes.
     attachments: dict[str, AttachmentType] = field(default_factory=dict)
     #: YAML files beside the manifest: printable forms, demo data.

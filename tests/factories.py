@@ -7,6 +7,7 @@ from typing import Any
 
 from kernel.auth import hash_password
 from kernel.db.models import Account
+from kernel.keys import CONFIG
 
 PASSWORD = "Gov-flow-2026"
 
@@ -119,10 +120,17 @@ async def make_unit(
 
 
 async def login(client, username: str, password: str = PASSWORD) -> dict[str, str]:
-    """Authorization headers for ``username``."""
-    response = await client.post(
-        "/api/auth/login", json={"username": username, "password": password}
-    )
+    """Authorization headers for ``username``. When the server asks for a captcha (a process's
+    ``login_captcha`` names one of the account's roles) it is answered as a person reading the
+    image would, with the answer the app's ``captcha_text`` draws."""
+    body: dict[str, Any] = {"username": username, "password": password}
+    response = await client.post("/api/auth/login", json=body)
+    if response.status == 400 and "captcha.required" in await response.text():
+        draw = client.app[CONFIG].captcha_text
+        assert draw is not None, "this account logs in with a captcha: set config.captcha_text"
+        issued = await (await client.post("/api/captchas")).json()
+        body["captcha"] = {"id": issued["id"], "answer": draw()}
+        response = await client.post("/api/auth/login", json=body)
     assert response.status == 200, await response.text()
     return {"Authorization": f"Bearer {(await response.json())['token']}"}
 

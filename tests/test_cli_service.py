@@ -136,10 +136,13 @@ def _free_port() -> int:
 
 
 @requires_postgres
-def test_two_workers_on_postgresql_serve_one_port_and_race_safely(env, tmp_path):
+def test_two_workers_on_postgresql_serve_one_port_and_race_safely(env, tmp_path, capsys):
     """Two processes behind one port: 16 racing transitions, one winner, a gapless trail."""
     assert PG_URL
     main(["demo"])
+    capsys.readouterr()
+    assert main(["token", "gov-demo"]) == 0  # a unit's login takes a captcha (WS-02)
+    token = capsys.readouterr().out.strip()
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "kernel.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -148,13 +151,13 @@ def test_two_workers_on_postgresql_serve_one_port_and_race_safely(env, tmp_path)
         stderr=subprocess.DEVNULL,
     )
     try:
-        asyncio.run(_race(f"http://127.0.0.1:{port}"))
+        asyncio.run(_race(f"http://127.0.0.1:{port}", token))
     finally:
         server.terminate()
         server.wait(timeout=20)
 
 
-async def _race(base: str) -> None:
+async def _race(base: str, token: str) -> None:
     async with aiohttp.ClientSession(base) as http:
         deadline = time.monotonic() + 30
         while True:
@@ -166,9 +169,7 @@ async def _race(base: str) -> None:
                 pass
             assert time.monotonic() < deadline, "the workers did not start"
             await asyncio.sleep(0.3)
-        login = {"username": "gov-demo", "password": PASSWORD}
-        async with http.post("/api/auth/login", json=login) as response:
-            unit = {"Authorization": f"Bearer {(await response.json())['token']}"}
+        unit = {"Authorization": f"Bearer {token}"}
         body = {"process": "websites", "matter": "new_site", "data": {}}
         async with http.post("/api/applications", json=body, headers=unit) as response:
             draft = await response.json()

@@ -134,11 +134,38 @@ async def test_EN09_testing_units_upload_the_renamed_qualification_copy(client):
     await MarketEntity.filter(uscc=RENAMED[0]).update(name=NEW_NAME)
     firm = await login(client, "guwen")
     await save_info(client, firm, industry="testing")
+    new = await (await client.get("/api/engineers/name-change/new", headers=firm)).json()
+    assert new["renamed_copy_required"] is True
     change = await name_change(client, firm)
     asked = await step(client, firm, change, "report")
     assert rules_of(await asked.json()) == ["engineers.name-change.renamed-qualification-copy"]
     change = await upload(client, firm, change, "renamed_qualification_copy")
     assert (await step(client, firm, change, "report")).status == 200
+
+
+async def test_EN09_the_rule_file_alone_lists_the_industries_that_upload_the_copy(
+    aiohttp_client, config, rules_dir
+):
+    """Policy staff add 工程造价咨询 to the industries in rules/engineers/name_change.yaml: the
+    新增 page and the report step both ask a cost consultant for the renamed copy, no Python
+    edited (and the design company of the other EN-09 tests is still not asked)."""
+    rule_file = rules_dir / "engineers" / "name_change.yaml"
+    text = rule_file.read_text("utf-8")
+    listed = "{field: industry, in: [testing, drawing_review]}"
+    assert listed in text
+    rule_file.write_text(
+        text.replace(listed, "{field: industry, in: [testing, drawing_review, cost_consulting]}"),
+        "utf-8",
+    )
+    client = await service(aiohttp_client, config)
+    await enterprise("guwen", RENAMED, regulator_name=NEW_NAME)
+    firm = await login(client, "guwen")
+    await save_info(client, firm, industry="cost_consulting")
+    new = await (await client.get("/api/engineers/name-change/new", headers=firm)).json()
+    assert new["renamed_copy_required"] is True
+    change = await name_change(client, firm)
+    asked = await step(client, firm, change, "report")
+    assert rules_of(await asked.json()) == ["engineers.name-change.renamed-qualification-copy"]
 
 
 async def test_EN05_register_filled_by_the_ministry_searched_and_exported(client, clock):

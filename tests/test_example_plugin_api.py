@@ -22,8 +22,9 @@ from kernel.jobs import JobRunner, jobs_of
 from kernel.keys import KERNEL
 
 from .conftest import EXAMPLE, install_dist
-from .factories import login, make_account
+from .factories import PASSWORD, login, make_account
 
+CAPTCHA_ANSWER = "PK26"
 PERMIT = {"plate": "京A12345", "vehicle_type": "new_energy", "zone": "110105-01"}
 
 
@@ -37,7 +38,10 @@ def adapters() -> str:
 async def client(aiohttp_client, config, site, monkeypatch, adapters):
     install_dist(site, "govflow_example", "parking = govflow_example")
     monkeypatch.syspath_prepend(str(EXAMPLE))
-    app = create_app(dataclasses.replace(config, jobs=False, adapters=adapters))
+    config = dataclasses.replace(
+        config, jobs=False, adapters=adapters, captcha_text=lambda: CAPTCHA_ANSWER
+    )
+    app = create_app(config)
     client = await aiohttp_client(app)  # the start migrates the plugin's table too
     await make_account("resident", "natural_person", ["resident"], region="110105")
     await make_account("officer", "reviewer", ["officer"], scopes=[{"process": "parking"}])
@@ -63,6 +67,21 @@ async def submitted_permit(client, resident, data=PERMIT) -> dict:
     )
     assert moved.status == 200, await moved.text()
     return (await moved.json())["application"]
+
+
+async def test_an_officer_logs_in_with_a_captcha_and_a_resident_without(client):
+    """The manifest's ``login_captcha: [officer]``: the kernel's login asks an officer for the
+    captcha before the password; a resident gives account and password only."""
+    body = {"username": "officer", "password": PASSWORD}
+    refused = await client.post("/api/auth/login", json=body)
+    assert refused.status == 400
+    problem = await refused.json()
+    assert [v["rule"] for v in problem["violations"]] == ["captcha.required"]
+    issued = await (await client.post("/api/captchas")).json()
+    body["captcha"] = {"id": issued["id"], "answer": CAPTCHA_ANSWER}
+    assert (await client.post("/api/auth/login", json=body)).status == 200
+    resident = {"username": "resident", "password": PASSWORD}
+    assert (await client.post("/api/auth/login", json=resident)).status == 200
 
 
 async def grant(client, officer, permit, days=None):

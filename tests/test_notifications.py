@@ -250,6 +250,7 @@ def example_pm(monkeypatch):
 async def test_a_plugin_decides_the_messages_and_delivers_its_own_channel(
     aiohttp_client, config, example_pm, caplog
 ):
+    config = replace(config, captcha_text=lambda: "PK26")  # officers log in with a captcha
     client = await aiohttp_client(create_app(config, example_pm))
     await make_account(
         "resident", "natural_person", ["resident"], profile={"mobile": "13912345678"}

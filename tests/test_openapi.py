@@ -77,6 +77,7 @@ async def test_errors_are_described_as_problem_details_with_violations(spec):
     assert login["responses"]["4XX"] == {"$ref": "#/components/responses/Problem"}
     body = login["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["username", "password"]
+    assert body["properties"]["captcha"]["required"] == ["id", "answer"]
 
 
 async def test_the_processes_schemas_are_components_and_validate_like_the_kernel(client, spec):

@@ -134,7 +134,9 @@ async def start_registration(client, data: dict) -> tuple[dict, dict]:
     return subject, {"Authorization": f"Bearer {subject['access_token']}"}
 
 
-async def register(client, data: dict, password=PASSWORD, confirm=None, *, responses=None):
+async def register(
+    client, data: dict, password=PASSWORD, confirm=None, *, responses=None, confirm_mobile=True
+):
     """填报注册信息, 注册: the answer of the register step (and every answer in ``responses``)."""
     created = await client.post(
         "/api/applications",
@@ -150,6 +152,9 @@ async def register(client, data: dict, password=PASSWORD, confirm=None, *, respo
     assert created.status == 201, await created.text()
     subject = await created.json()
     visitor = {"Authorization": f"Bearer {subject['access_token']}"}
+    if confirm_mobile:
+        confirmed = await confirm_registration_mobile(client, visitor, subject)
+        assert confirmed.status == 200, await confirmed.text()
     response = await client.post(
         f"/api/applications/{subject['id']}/transitions/register",
         json={"input": {"password": password, "password_confirm": confirm or password}},
@@ -210,6 +215,22 @@ async def confirm_mobile(client, unit, application, code: str | None = None):
         f"/api/websites/applications/{application['id']}/handler-mobile",
         json={"code": code},
         headers=unit,
+    )
+
+
+async def confirm_registration_mobile(client, visitor, registration, code: str | None = None):
+    """The registering handler asks for the SMS code and types it (WS-01: 经办人手机, 验证码)."""
+    mobile = registration["data"]["handler_mobile"]
+    asked = await client.post(
+        "/api/verification-codes",
+        json={"channel": "sms", "target": mobile, "purpose": "websites.registration-mobile"},
+    )
+    assert asked.status == 202, await asked.text()
+    code = code or await sms_code(mobile)
+    return await client.post(
+        f"/api/websites/registrations/{registration['id']}/handler-mobile",
+        json={"code": code},
+        headers=visitor,
     )
 
 
@@ -276,30 +297,32 @@ async def test_WS01_registration_refuses_bad_fields_and_non_organs_and_keeps_no_
     client, database_url
 ):
     responses: list[str] = []
+    mobiles = (f"1390123{n:04d}" for n in range(100))
+
+    def form(data: dict = REGISTRATION, **changes) -> dict:
+        """Each registration its own handler's mobile: one SMS code a minute per number."""
+        return {**data, "handler_mobile": next(mobiles), **changes}
+
     bad = {
         "/handler_landline": {**REGISTRATION, "handler_landline": "52035000"},  # no area code
         "/function_intro": {**REGISTRATION, "function_intro": "职" * 501},
     }
     for field, data in bad.items():
-        status, problem = await register(client, data, responses=responses)
+        status, problem = await register(client, form(data), responses=responses)
         assert status == 422, problem
         assert field in fields_of(problem), problem
     status, problem = await register(
-        client, REGISTRATION, "Abcdefgh123456789", responses=responses
+        client, form(), "Abcdefgh123456789", responses=responses
     )  # 17 characters
     assert status == 422
     assert rules_of(problem) == {"websites.registration.password-policy"}
     assert "8-16位" in problem["violations"][0]["message"]["zh"]
     for password in ("abcdefgh", "12345678", "Abc 12345"):
-        status, problem = await register(client, REGISTRATION, password, responses=responses)
+        status, problem = await register(client, form(), password, responses=responses)
         assert rules_of(problem) == {"websites.registration.password-policy"}, password
-    status, problem = await register(
-        client, REGISTRATION, PASSWORD, "Wzsq2026abd", responses=responses
-    )
+    status, problem = await register(client, form(), PASSWORD, "Wzsq2026abd", responses=responses)
     assert rules_of(problem) == {"websites.registration.password-mismatch"}
-    status, problem = await register(
-        client, {**REGISTRATION, "agreement_accepted": False}, responses=responses
-    )
+    status, problem = await register(client, form(agreement_accepted=False), responses=responses)
     assert rules_of(problem) == {"websites.registration.agreement"}
 
     # 非党政机关请勿在此填报信息: the register of organs judges, not the name's ending.
@@ -309,12 +332,10 @@ async def test_WS01_registration_refuses_bad_fields_and_non_organs_and_keeps_no_
         ("北京市某某区城市管理委员会", "websites.registration.name-not-in-register"),
         ("中央机构编制委员会办公室", "websites.registration.existing-account"),
     ):
-        status, problem = await register(
-            client, {**REGISTRATION, "unit_name": name}, responses=responses
-        )
+        status, problem = await register(client, form(unit_name=name), responses=responses)
         assert status == 422 and rules_of(problem) == {rule}, (name, problem)
 
-    status, answer = await register(client, REGISTRATION, responses=responses)
+    status, answer = await register(client, form(), responses=responses)
     assert status == 200, answer
     account = answer["effects"]["account"]
     assert account["username"].startswith("WZ") and account["display_name"] == "北京市公安局"
@@ -327,9 +348,7 @@ async def test_WS01_registration_refuses_bad_fields_and_non_organs_and_keeps_no_
     subject, _ = await start_registration(client, corps)
     assert subject["region"] == "660000"  # the corps' own authority sees it
     for seven in ("party_committee", "people_congress", "court", "procuratorate", "other"):
-        status, problem = await register(
-            client, {**REGISTRATION, "system_category": seven}, responses=responses
-        )
+        status, problem = await register(client, form(system_category=seven), responses=responses)
         assert status == 200, (seven, problem)  # every category registers (one unit each)
 
     # The password is hashed into the account and nowhere else: not the database (the
@@ -381,6 +400,64 @@ async def test_WS02_login_takes_account_password_and_captcha(client):
     assert "password" not in me["profile"]
 
 
+async def test_WS01_registration_needs_the_code_sent_to_the_handlers_mobile(client):
+    """经办人手机, 验证码: the server checks the SMS code for the mobile the form gives; without
+    it, with a wrong one, or with one for another purpose, nothing is registered."""
+    subject, visitor = await start_registration(client, REGISTRATION)
+    url = f"/api/applications/{subject['id']}/transitions/register"
+    body = {"input": {"password": PASSWORD, "password_confirm": PASSWORD}}
+    refused = await client.post(url, json=body, headers={**visitor, "If-Match": '"1"'})
+    assert refused.status == 422
+    problem = await refused.json()
+    assert rules_of(problem) == {"websites.registration.sms-code"}
+    assert fields_of(problem) == {"/handler_mobile"}
+    assert "验证码" in problem["violations"][0]["message"]["zh"]
+
+    mobile = REGISTRATION["handler_mobile"]
+    other = await client.post(
+        "/api/verification-codes",
+        json={"channel": "sms", "target": mobile, "purpose": "websites.handler-mobile"},
+    )
+    assert other.status == 202  # a code for an application's handler, not a registration's
+    wrong = await client.post(
+        f"/api/websites/registrations/{subject['id']}/handler-mobile",
+        json={"code": await sms_code(mobile)},
+        headers=visitor,
+    )
+    assert wrong.status == 422 and fields_of(await wrong.json()) == {"/code"}
+    assert (await client.post(url, json=body, headers={**visitor, "If-Match": '"1"'})).status == 422
+    assert not await Account.filter(kind="unit").exists()
+
+    confirmed = await confirm_registration_mobile(client, visitor, subject)
+    assert confirmed.status == 200, await confirmed.text()
+    registered = await client.post(url, json=body, headers={**visitor, "If-Match": '"1"'})
+    assert registered.status == 200, await registered.text()
+    assert (await registered.json())["application"]["state"] == "registered"
+
+
+async def test_WS02_the_kernels_login_asks_a_unit_for_the_captcha_too(client):
+    """No captcha-free way in: ``POST /api/auth/login`` asks a website unit for the captcha
+    (websites' ``login_captcha``) before its password is even checked."""
+    _, answer = await register(client, REGISTRATION)
+    username = answer["effects"]["account"]["username"]
+    url = "/api/auth/login"
+    for password in (PASSWORD, "Wrong2026pass"):  # the right password or not: no hint
+        refused = await client.post(url, json={"username": username, "password": password})
+        assert refused.status == 400
+        problem = await refused.json()
+        assert rules_of(problem) == {"captcha.required"} and fields_of(problem) == {"/captcha"}
+        assert problem["violations"][0]["message"]["zh"] == "请输入验证码"
+    wrong = {"id": (await captcha(client))["id"], "answer": "ZZZZ"}
+    body = {"username": username, "password": PASSWORD, "captcha": wrong}
+    assert rules_of(await (await client.post(url, json=body)).json()) == {"captcha.wrong"}
+    body["captcha"] = await captcha(client)
+    session = await client.post(url, json=body)
+    assert session.status == 200, await session.text()
+    assert (await session.json())["account"]["display_name"] == "北京市公安局"
+    # A reviewer of the same process is not one of those roles: account and password only.
+    assert (await login(client, "establishment-bj"))["Authorization"].startswith("Bearer ")
+
+
 async def test_WS01_a_missing_landline_and_a_bad_password_are_told_at_once(client):
     """一次性告知: the password rule judges only the step's input, so the document's schema
     errors (here a required landline left out) do not hide it; one 422 names both, and
@@ -423,7 +500,11 @@ async def test_WS01_a_unit_with_a_name_system_account_logs_in_with_it(client):
     # The name system keeps the password: the local account has none the kernel's login opens.
     kernel_login = await client.post(
         "/api/auth/login",
-        json={"username": me["username"], "password": NAME_SYSTEM_PASSWORD},
+        json={
+            "username": me["username"],
+            "password": NAME_SYSTEM_PASSWORD,
+            "captcha": await captcha(client),
+        },
     )
     assert kernel_login.status == 401
     stored = json.dumps(await Account.all().values(), default=str)

@@ -53,6 +53,12 @@ async def govflow_context(
     return context
 
 
+async def enterprise_context(actor: Actor, adapters: Mapping[str, Any]) -> dict[str, Any]:
+    """What a step of this enterprise's would know of it (``_enterprise``), for a route's form
+    hints before any subject exists."""
+    return await _enterprise(actor, Lookup(), adapters)
+
+
 async def _enterprise(actor: Actor, lookup: Lookup, adapters: Mapping[str, Any]) -> dict:
     """``account`` (name and USCC of the platform account) and ``enterprise`` (saved basic
     information, and whether the qualification register knows a certificate of it)."""

@@ -7,11 +7,11 @@ from typing import Any
 
 from kernel import Call, Forbidden, Lookup, NotFound, clock, normalise_identifier
 
-from .context import region_of, uscc_of
+from .context import enterprise_context, region_of, uscc_of
 from .models import Anomaly, Message
 
-#: Industries that upload the renamed qualification copy (rules/engineers/name_change.yaml).
-RENAMED_COPY_INDUSTRIES = ("testing", "drawing_review")
+#: The attachment type of the renamed qualification copy (EN-09, the manifest's name_change).
+RENAMED_COPY = "renamed_qualification_copy"
 
 
 async def list_messages(call: Call) -> dict[str, Any]:
@@ -115,17 +115,23 @@ async def enterprise_page(call: Call) -> dict[str, Any]:
 
 async def new_name_change(call: Call) -> dict[str, Any]:
     """新增: the current name (the market regulator's) and the former one (the account's),
-    both filled in; whether the renamed qualification copy must be uploaded."""
+    both filled in; whether the renamed qualification copy must be uploaded.
+
+    Which industries upload the copy is the rule file's to say (rules/engineers/name_change.yaml,
+    engineers.name-change.renamed-qualification-copy): the report step's rules are asked about
+    this enterprise, as the server knows it, with nothing attached yet.
+    """
     uscc = uscc_of(call.actor)
     current = await call.adapters["market_regulator"].name_of(uscc) if uscc else None
-    infos = await Lookup().subjects(
-        owner_id=call.actor.id, process="engineers", workflow="enterprise_info"
-    )
-    industry = infos[0].get("industry") if infos else None
-    return {
-        "data": {"former_name": call.actor.display_name, "current_name": current, "uscc": uscc},
-        "renamed_copy_required": industry in RENAMED_COPY_INDUSTRIES,
-    }
+    data = {"former_name": call.actor.display_name, "current_name": current, "uscc": uscc}
+    context = await enterprise_context(call.actor, call.adapters)
+    decision = call.evaluate("name_change", "report", data, {**context, "attachments": ()})
+    asked = [
+        o.params.get("attachment_type")
+        for o in decision.outcomes
+        if o.kind == "requirement" and o.requirement == "attachment"
+    ]
+    return {"data": data, "renamed_copy_required": RENAMED_COPY in asked}
 
 
 ANOMALY_BODY = {

@@ -13,6 +13,10 @@
   WS-03) and a bounded crawl of the same host looking for the identification code (WS-06),
   respecting robots.txt. Sites are fetched on port 80, or ``GOVFLOW_WEBSITES_SITE_PORT``; a
   crawl takes at most ``GOVFLOW_WEBSITES_CRAWL_SECONDS`` (default ``Limits.seconds``).
+
+Both have a ``demo`` implementation (``make serve`` chooses it): the same dnspython resolver
+and fetcher, pointed at the demo's DNS server and sites (``demo_sites.LoopbackWorld``), which
+the service itself serves on loopback. It stands in for the internet of the demo's units.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from kernel import Adapter, hookimpl
 
 from .crawl import Crawler, Limits
+from .demo_sites import LoopbackWorld
 
 HERE = Path(__file__).parent
 NAMESERVER_ENV = "GOVFLOW_WEBSITES_NAMESERVER"
@@ -154,15 +159,50 @@ class SiteFetcher:
         return await Crawler(host, address, self.port, self.limits).crawl(code)
 
 
+class DemoDns:
+    """``websites_dns=demo``: the demo zone, answered by the DNS server of ``world``."""
+
+    def __init__(self, world: LoopbackWorld) -> None:
+        self.world = world
+
+    async def resolve(self, domain: str) -> dict[str, Any]:
+        dns_port, _ = await self.world.ports()
+        return await DnsResolver(f"127.0.0.1:{dns_port}").resolve(domain)
+
+
+class DemoFetcher:
+    """``websites_fetcher=demo``: the demo units' sites, served by ``world`` on loopback."""
+
+    def __init__(self, world: LoopbackWorld, limits: Limits | None = None) -> None:
+        self.world, self.limits = world, limits
+
+    async def _fetcher(self) -> SiteFetcher:
+        _, http_port = await self.world.ports()
+        return SiteFetcher(http_port, self.limits)
+
+    async def title(self, host: str, address: str) -> dict[str, Any]:
+        return await (await self._fetcher()).title(host, address)
+
+    async def crawl(self, host: str, address: str, code: str) -> dict[str, Any]:
+        return await (await self._fetcher()).crawl(host, address, code)
+
+
+#: One demo world per process: the DNS and fetcher adapters of a kernel share it.
+DEMO_WORLD = LoopbackWorld()
+
+
 def _nameserver(env: Mapping[str, str]) -> str | None:
     return env.get(NAMESERVER_ENV) or None
 
 
 def _fetcher(env: Mapping[str, str]) -> SiteFetcher:
     """The fetcher as the operator configured it: the sites' port and the crawl's time bound."""
+    return SiteFetcher(int(env.get(SITE_PORT_ENV, "80")), _limits(env))
+
+
+def _limits(env: Mapping[str, str]) -> Limits:
     seconds = env.get(CRAWL_SECONDS_ENV)
-    limits = Limits(seconds=float(seconds)) if seconds else Limits()
-    return SiteFetcher(int(env.get(SITE_PORT_ENV, "80")), limits)
+    return Limits(seconds=float(seconds)) if seconds else Limits()
 
 
 @hookimpl
@@ -180,12 +220,18 @@ def govflow_adapters() -> list[Adapter]:
         ),
         Adapter(
             "websites_dns",
-            {"dnspython": lambda config: DnsResolver(_nameserver(os.environ))},
+            {
+                "dnspython": lambda config: DnsResolver(_nameserver(os.environ)),
+                "demo": lambda config: DemoDns(DEMO_WORLD),
+            },
             default="dnspython",
         ),
         Adapter(
             "websites_fetcher",
-            {"aiohttp": lambda config: _fetcher(os.environ)},
+            {
+                "aiohttp": lambda config: _fetcher(os.environ),
+                "demo": lambda config: DemoFetcher(DEMO_WORLD, _limits(os.environ)),
+            },
             default="aiohttp",
         ),
     ]

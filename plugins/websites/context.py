@@ -57,7 +57,10 @@ async def govflow_context(
     subject: Subject, transition: str, lookup: Lookup, adapters: Mapping[str, Any]
 ) -> dict[str, Any]:
     if subject.workflow == "registration":
-        return await registration_context(subject.data, adapters)
+        context = await registration_context(subject.data, adapters)
+        if transition == "register":
+            context["sms_code"] = {"verified": await mobile_confirmed(subject.id, subject.data)}
+        return context
     return await application_context(subject, transition, lookup, adapters)
 
 
@@ -122,8 +125,8 @@ def canonical_mobile(value: Any) -> str | None:
 
 
 async def mobile_confirmed(application_id: int, data: Mapping[str, Any]) -> bool:
-    """The handler's mobile now in the application was confirmed with a code the server
-    checked (``routes.confirm_mobile``); a mobile changed since needs a new code."""
+    """The handler's mobile now in the registration or application was confirmed with a code
+    the server checked (``routes.confirm_mobile``); a mobile changed since needs a new code."""
     mobile = canonical_mobile(data.get("handler_mobile"))
     if mobile is None:
         return False

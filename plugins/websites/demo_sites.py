@@ -6,6 +6,11 @@ site by its ``Host`` from ``demo-sites/<host>/`` (``index.html`` for ``/``). Poi
 them with ``GOVFLOW_WEBSITES_NAMESERVER=127.0.0.1:5391 GOVFLOW_WEBSITES_SITE_PORT=8094``; the
 files are read on every request, so pasting the mark into a page takes effect at once. One
 demo site carries its identification code on every page (mounted), one lacks it on a page.
+
+``LoopbackWorld`` serves the same inside the running service instead: the ``demo``
+implementations of the DNS and fetcher adapters (``GOVFLOW_ADAPTERS=websites_dns=demo,
+websites_fetcher=demo``, what ``make serve`` sets) start it on free loopback ports the first
+time they are asked, so ``govflow demo`` and the served demo crawl the same sites.
 """
 
 from __future__ import annotations
@@ -70,6 +75,52 @@ def site_app(root: Path) -> web.Application:
     app = web.Application()
     app.router.add_get("/{tail:.*}", serve)
     return app
+
+
+class LoopbackWorld:
+    """The demo DNS server and sites, served in this process on free loopback ports.
+
+    Started on first use in the running event loop (adapters are built before there is one),
+    and again in a new loop (a test's): a server belongs to the loop that started it.
+    """
+
+    def __init__(self, root: Path = ROOT) -> None:
+        self.root = root
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock: asyncio.Lock | None = None
+        self._served: tuple[asyncio.DatagramTransport, web.AppRunner] | None = None
+        self.dns_port = self.http_port = 0
+
+    async def ports(self) -> tuple[int, int]:
+        """``(dns_port, http_port)``, starting the servers in this loop if they are not yet."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop, self._lock, self._served = loop, asyncio.Lock(), None
+        assert self._lock is not None
+        async with self._lock:
+            if self._served is None:
+                await self._start(loop)
+        return self.dns_port, self.http_port
+
+    async def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _Dns(self.root / "zone.yaml"), local_addr=("127.0.0.1", 0)
+        )
+        runner = web.AppRunner(site_app(self.root), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self.dns_port = transport.get_extra_info("sockname")[1]
+        self.http_port = runner.addresses[0][1]
+        self._served = (transport, runner)
+
+    async def close(self) -> None:
+        """Stop the servers (the loop's end stops them too; tests close them first)."""
+        if self._served is not None and self._loop is asyncio.get_running_loop():
+            transport, runner = self._served
+            transport.close()
+            await runner.cleanup()
+        self._served = None
 
 
 async def main(root: Path, dns_port: int, http_port: int) -> None:

@@ -47,8 +47,8 @@ def registration_facts(document: Mapping[str, Any], context: Mapping[str, Any]) 
     about the unit, an existing name account.
 
     ``context`` may carry ``input`` (``password``, ``password_confirm``), ``organ_register``
-    (``found``, ``nature``) and ``name_system_account`` (the unit's existing login account of
-    the online-name system).
+    (``found``, ``nature``), ``name_system_account`` (the unit's existing login account of
+    the online-name system) and ``sms_code`` (``verified``: the handler's mobile confirmed).
     """
     typed = context.get("input") or {}
     password = typed.get("password")
@@ -76,6 +76,9 @@ def registration_facts(document: Mapping[str, Any], context: Mapping[str, Any]) 
         if isinstance(account, Mapping):
             account = account.get("account")
         facts.append({"kind": "name_system_account", "account": str(account)})
+    sms = context.get("sms_code")
+    if isinstance(sms, Mapping):
+        facts.append({"kind": "sms_code", "verified": sms.get("verified") is True})
     return facts
 
 

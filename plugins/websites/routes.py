@@ -2,6 +2,9 @@
 
 - ``POST login``: account, password and captcha (WS-02); an account of the online-name system
   too (WS-01, ``name_system``).
+- ``POST registrations/{id}/handler-mobile``: the SMS code sent to the handler's mobile given at
+  registration (WS-01, seed 第三步: 经办人手机, 验证码), checked by the server; the visitor's
+  token of the registration reaches it. ``purpose``: ``REGISTRATION_MOBILE_PURPOSE``.
 - ``POST applications/{id}/handler-mobile``: the SMS code sent to the handler's mobile, checked
   by the server (WS-03). The code is requested with the kernel's ``POST /api/verification-codes``
   (``channel: sms``, ``purpose``: ``HANDLER_MOBILE_PURPOSE``).
@@ -45,8 +48,10 @@ from .mounting import CHECKED_STATES, check_site, snippet
 
 #: The purpose of the verification code that confirms a handler's mobile (WS-03).
 HANDLER_MOBILE_PURPOSE = "websites.handler-mobile"
-#: Every verification-code purpose this process uses.
-PURPOSES = (HANDLER_MOBILE_PURPOSE,)
+#: The purpose of the code that confirms the handler's mobile given at registration (WS-01).
+REGISTRATION_MOBILE_PURPOSE = "websites.registration-mobile"
+#: Every verification-code purpose this process uses (``verification_purposes`` in process.yaml).
+PURPOSES = (HANDLER_MOBILE_PURPOSE, REGISTRATION_MOBILE_PURPOSE)
 
 
 async def login(call: Call) -> dict[str, Any]:
@@ -76,21 +81,37 @@ async def login(call: Call) -> dict[str, Any]:
     }
 
 
-async def _website_application(call: Call) -> Subject:
-    """The website application of the route's ``{id}``, if the caller may read it (the
-    kernel answers 404 otherwise, as for any subject)."""
+async def _website_subject(call: Call, workflow: str) -> Subject:
+    """The websites subject of the route's ``{id}`` in ``workflow``, if the caller may read it
+    (the kernel answers 404 otherwise, as for any subject)."""
     subject = await call.subject(int(call.request.match_info["id"]))
-    if subject.process != "websites" or subject.workflow != "application":
-        raise NotFound("not a website application")
+    if subject.process != "websites" or subject.workflow != workflow:
+        raise NotFound(f"not a website {workflow}")
     return subject
 
 
-async def _own_application(call: Call) -> Subject:
-    """The website application of the route's ``{id}`` that the calling unit applied with."""
-    subject = await _website_application(call)
+async def _website_application(call: Call) -> Subject:
+    return await _website_subject(call, "application")
+
+
+async def _confirm_mobile(call: Call, subject: Subject, purpose: str) -> dict[str, Any]:
+    """Check the code sent to the handler's mobile now in ``subject`` and record the mobile as
+    confirmed for it; the rules of its next step read that record, never the request."""
     if subject.owner_id != call.actor.id:
-        raise Forbidden("only the unit that applies confirms its handler's mobile")
-    return subject
+        raise Forbidden("only the unit that fills the form confirms its handler's mobile")
+    mobile = canonical_mobile(subject.data.get("handler_mobile"))
+    if mobile is None:
+        raise field_error(
+            "/handler_mobile",
+            f"websites.{subject.workflow}.handler-mobile",
+            "请先填写经办人手机并暂存，再获取验证码",
+            "Save the handler's mobile first, then request the code",
+        )
+    await verification_check(mobile, purpose, call.body["code"])
+    confirmed = await MobileConfirmation.create(
+        application_id=subject.id, mobile=mobile, confirmed_at=clock.now()
+    )
+    return {"handler_mobile": mobile, "confirmed_at": confirmed.confirmed_at.isoformat()}
 
 
 async def confirm_mobile(call: Call) -> dict[str, Any]:
@@ -100,20 +121,15 @@ async def confirm_mobile(call: Call) -> dict[str, Any]:
     naming ``/code``) and records nothing; a right one records the mobile as confirmed for this
     application, which the submission rules read.
     """
-    subject = await _own_application(call)
-    mobile = canonical_mobile(subject.data.get("handler_mobile"))
-    if mobile is None:
-        raise field_error(
-            "/handler_mobile",
-            "websites.application.handler-mobile",
-            "请先在申请中填写经办人手机并暂存，再获取验证码",
-            "Save the handler's mobile in the application first, then request the code",
-        )
-    await verification_check(mobile, HANDLER_MOBILE_PURPOSE, call.body["code"])
-    confirmed = await MobileConfirmation.create(
-        application_id=subject.id, mobile=mobile, confirmed_at=clock.now()
-    )
-    return {"handler_mobile": mobile, "confirmed_at": confirmed.confirmed_at.isoformat()}
+    subject = await _website_application(call)
+    return await _confirm_mobile(call, subject, HANDLER_MOBILE_PURPOSE)
+
+
+async def confirm_registration_mobile(call: Call) -> dict[str, Any]:
+    """验证码 under 经办人手机 at registration (WS-01): as for an application, for the mobile
+    the registration gives; the register step's rules read the record."""
+    subject = await _website_subject(call, "registration")
+    return await _confirm_mobile(call, subject, REGISTRATION_MOBILE_PURPOSE)
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
@@ -300,6 +316,14 @@ def govflow_routes() -> list[Route]:
             Text("登录（账号、密码、验证码）", "Log in with account, password and captcha"),
             access="anonymous",
             body=LOGIN_BODY,
+        ),
+        Route(
+            "POST",
+            "registrations/{id:[0-9]{1,9}}/handler-mobile",
+            confirm_registration_mobile,
+            Text("验证注册经办人手机验证码", "Confirm the registering handler's mobile"),
+            access=("visitor",),
+            body=CODE_BODY,
         ),
         Route(
             "POST",
