@@ -211,8 +211,19 @@ def reset_form(**changes) -> dict:
     return {k: v for k, v in form.items() if v is not None}
 
 
+async def post_reset(client, form: dict):
+    """确定 on the reset page: the form with a fresh captcha, as the page sends it."""
+    body = {**form, "captcha": await captcha(client)}
+    return await client.post("/api/foreignwork/password-reset", json=body)
+
+
+async def ask_code(client, **body):
+    body = {**body, "captcha": await captcha(client)}
+    return await client.post("/api/foreignwork/password-reset/code", json=body)
+
+
 async def send_code(client, **body) -> str:
-    sent = await client.post("/api/foreignwork/password-reset/code", json=body)
+    sent = await ask_code(client, **body)
     assert sent.status == 200, await sent.text()
     message = await OutboxMessage.filter(subject="政务服务验证码").order_by("-id").first()
     return code_in(message)
@@ -226,17 +237,16 @@ async def test_FW03_reset_by_login_name_with_the_reserved_mobile(client, caplog)
         json={"login_name": "zrr", "captcha": await captcha(client)},
     )
     assert (await looked.json())["reserved_mobile"] == "138*****000"
-    mismatch = await client.post(
-        "/api/foreignwork/password-reset/code",
-        json={"login_name": "zrr", "method": "mobile", "reserved_mobile": "13900139000"},
+    mismatch = await ask_code(
+        client, login_name="zrr", method="mobile", reserved_mobile="13900139000"
     )
     assert mismatch.status == 400
     code = await send_code(client, login_name="zrr", method="mobile", reserved_mobile="13800138000")
     strength = await client.post("/api/foreignwork/password-strength", json={"password": "abc"})
     assert (await strength.json())["strength"] == "weak"
-    weak = await client.post(
-        "/api/foreignwork/password-reset",
-        json=reset_form(
+    weak = await post_reset(
+        client,
+        reset_form(
             new_password="abcdefgh",
             new_password_confirm="abcdefgi",
             reserved_mobile_confirm="13800138001",
@@ -246,19 +256,15 @@ async def test_FW03_reset_by_login_name_with_the_reserved_mobile(client, caplog)
     assert weak.status == 422
     rules = {v["rule"] for v in (await weak.json())["violations"]}
     assert any("password" in r for r in rules)
-    wrong = await client.post(
-        "/api/foreignwork/password-reset",
-        json=reset_form(verification_code="999999" if code != "999999" else "111111"),
+    wrong = await post_reset(
+        client,
+        reset_form(verification_code="999999" if code != "999999" else "111111"),
     )
     assert wrong.status == 422
-    done = await client.post(
-        "/api/foreignwork/password-reset", json=reset_form(verification_code=code)
-    )
+    done = await post_reset(client, reset_form(verification_code=code))
     assert done.status == 200, await done.text()
     assert (await done.json())["strength"] == "strong"
-    reused = await client.post(
-        "/api/foreignwork/password-reset", json=reset_form(verification_code=code)
-    )
+    reused = await post_reset(client, reset_form(verification_code=code))
     assert reused.status == 422  # single use
     assert (await client.get("/api/auth/me", headers=old)).status == 401
     assert (await fw_login(client, "zrr", "natural_person")).status == 401
@@ -290,13 +296,13 @@ async def test_FW03_a_legal_person_must_match_unit_name_and_uscc_and_codes_expir
         uscc="91110108MA01KQ7B2N",
         verification_code=code,
     )
-    other = await client.post("/api/foreignwork/password-reset", json={**form, "uscc": US[0]})
+    other = await post_reset(client, {**form, "uscc": US[0]})
     assert other.status == 422
     assert "foreignwork.password-reset.unit-mismatch" in {
         v["rule"] for v in (await other.json())["violations"]
     }
     at(minutes=6)
-    expired = await client.post("/api/foreignwork/password-reset", json=form)
+    expired = await post_reset(client, form)
     assert expired.status == 422
     assert [v["rule"] for v in (await expired.json())["violations"]] == ["code.expired"]
     at(minutes=7)
@@ -310,9 +316,77 @@ async def test_FW03_a_legal_person_must_match_unit_name_and_uscc_and_codes_expir
         "verification_code": code,
     }
     del email_form["reserved_mobile"], email_form["reserved_mobile_confirm"]
-    done = await client.post("/api/foreignwork/password-reset", json=email_form)
+    done = await post_reset(client, email_form)
     assert done.status == 200, await done.text()
     assert dt and PURPOSES
+
+
+async def test_FW03_every_step_that_sends_or_checks_takes_a_fresh_captcha(client):
+    """Anonymous with captcha: looking up, sending the code and resetting each take one; a
+    missing or wrong one is refused naming /captcha, and nothing is sent or changed."""
+    asked = {"login_name": "zrr", "method": "mobile", "reserved_mobile": "13800138000"}
+    wrong = {"id": (await captcha(client))["id"], "answer": "ZZZZ"}
+    for path, body in (
+        ("/password-reset/lookup", {"login_name": "zrr"}),
+        ("/password-reset/code", asked),
+        ("/password-reset/code", {**asked, "captcha": wrong}),
+    ):
+        refused = await client.post(f"/api/foreignwork{path}", json=body)
+        assert refused.status == 400, await refused.text()
+        assert refused.content_type == "application/problem+json"
+        (violation,) = (await refused.json())["violations"]
+        assert violation["fields"] == ["/captcha"]
+        assert violation["rule"] in ("captcha.required", "captcha.wrong")
+        assert violation["message"]["zh"] and violation["message"]["en"]
+    assert not await OutboxMessage.filter(subject="政务服务验证码").exists()
+
+    code = await send_code(client, **asked)
+    form = reset_form(verification_code=code)
+    for captcha_given in (None, {"id": (await captcha(client))["id"], "answer": "ZZZZ"}):
+        body = form if captcha_given is None else {**form, "captcha": captcha_given}
+        refused = await client.post("/api/foreignwork/password-reset", json=body)
+        assert refused.status == 400, await refused.text()
+        assert (await refused.json())["violations"][0]["fields"] == ["/captcha"]
+    assert (await fw_login(client, "zrr", "natural_person")).status == 200  # unchanged
+    # The code was not spent by the refused tries: with a captcha the reset goes through.
+    assert (await post_reset(client, form)).status == 200
+
+
+async def test_FW04_an_expired_appeal_code_is_refused_by_the_server_and_never_counts(
+    client, stopped_clock
+):
+    from kernel import now
+
+    at = stopped_clock(now())
+    data = {
+        "name": "郭子晨",
+        "identity_type": "mainland",
+        "id_type": "resident_id",
+        "id_number": "110101194910010319",
+        "mobile": "13500135000",
+    }
+    appeal, visitor = await start(client, "appeal_natural", data)
+    aid = appeal["id"]
+    assert (
+        await client.post(f"/api/foreignwork/appeals/{aid}/code", headers=visitor)
+    ).status == 200
+    (sms,) = await sms_to("13500135000")
+    at(minutes=5, seconds=1)
+    late = await client.post(
+        f"/api/foreignwork/appeals/{aid}/code-check", json={"code": code_in(sms)}, headers=visitor
+    )
+    assert late.status == 422, await late.text()
+    (violation,) = (await late.json())["violations"]
+    assert violation["rule"] == "code.expired"
+    assert violation["message"]["zh"] == "验证码已过期，请重新获取"
+    assert (await upload(client, visitor, aid, 1, "id_front", png())).status == 201
+    assert (await upload(client, visitor, aid, 2, "id_back", jpeg())).status == 201
+    refused = await step(client, visitor, aid, 3, "submit")
+    assert refused.status == 422
+    assert {v["rule"] for v in (await refused.json())["violations"]} == {
+        "foreignwork.sms-code.incorrect"
+    }
+    assert (await Application.get(id=aid)).state == "draft"
 
 
 # -- FW-04 ----------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ def _refused(decision, detail: str, error=Unprocessable):
 
 
 async def _captcha(call: Call) -> None:
+    """The kernel's captcha, used up by this call; missing or wrong answers name /captcha
+    (captcha.required, captcha.wrong), so the body schemas leave ``captcha`` optional."""
     answer = call.body.get("captcha") or {}
     await captcha_check(answer.get("id"), answer.get("answer"), call.client)
 
@@ -291,10 +293,12 @@ def _reset_target(account: Account, method: str) -> tuple[str, str | None]:
 
 
 async def reset_code(call: Call) -> dict[str, Any]:
-    """获取验证码: sent to the reserved mobile or e-mail, only when the one typed matches it."""
+    """获取验证码 (+ captcha): sent to the reserved mobile or e-mail, only when the one typed
+    matches it."""
     await throttle_hit(
         f"foreignwork.reset-code:{call.client}", limit=10, window=dt.timedelta(minutes=10)
     )
+    await _captcha(call)
     body = call.body
     account = await _reset_account(body["login_name"])
     channel, target = _reset_target(account, body["method"])
@@ -329,13 +333,14 @@ async def password_strength(call: Call) -> dict[str, Any]:
 
 
 async def reset_password(call: Call) -> dict[str, Any]:
-    """确定: the rules of password_reset.reset, the code checked by the server, then the new
-    password (argon2) with every earlier session revoked, in one transaction; nothing else of
-    the form is stored."""
+    """确定 (+ captcha): the rules of password_reset.reset, the code checked by the server,
+    then the new password (argon2) with every earlier session revoked, in one transaction;
+    nothing else of the form is stored."""
     await throttle_hit(
         f"foreignwork.reset:{call.client}", limit=20, window=dt.timedelta(minutes=10)
     )
-    body = dict(call.body)
+    await _captcha(call)
+    body = {k: v for k, v in call.body.items() if k != "captcha"}
     account = await _reset_account(body.get("login_name") or "")
     decision = _kernel(call).validate(
         P, body, workflow="password_reset", transition="reset", context=_reset_context(account)
@@ -650,7 +655,7 @@ LEGACY = {
 LEGACY_MIGRATE = {**LEGACY, "required": ["legacy_login_name", "password"]}
 RESET_LOOKUP = {
     "type": "object",
-    "required": ["login_name", "captcha"],
+    "required": ["login_name"],
     "properties": {
         "login_name": {"type": "string", "minLength": 1, "maxLength": 64},
         "captcha": CAPTCHA,
@@ -664,6 +669,7 @@ RESET_CODE_BODY = {
         "method": {"enum": ["mobile", "email"]},
         "reserved_mobile": {"type": "string", "maxLength": 30},
         "reserved_email": {"type": "string", "maxLength": 254},
+        "captcha": CAPTCHA,
     },
 }
 STRENGTH = {
@@ -671,7 +677,8 @@ STRENGTH = {
     "required": ["password"],
     "properties": {"password": {"type": "string", "maxLength": 128, "writeOnly": True}},
 }
-RESET = {"type": "object"}  # the process's schema password_reset.json checks it in full
+#: The captcha; the rest is checked in full by the process's schema password_reset.json.
+RESET = {"type": "object", "properties": {"captcha": CAPTCHA}}
 CODE = {
     "type": "object",
     "required": ["code"],
