@@ -641,6 +641,52 @@ async def test_FW12_an_agent_uploads_and_submits_the_units_review_until_it_is_di
     assert kinds == ["id_front"]
 
 
+def account_scans(records: list[logging.LogRecord]) -> list[str]:
+    """The statements that read accounts narrowed by nothing but their kind: a scan of every
+    unit or person, to be searched in Python."""
+    kind_only = re.compile(r'FROM "account" WHERE "kind"=(\?|\$1)(: |$)')
+    statements = [r.getMessage() for r in records if r.name == "tortoise.db_client"]
+    return [s for s in statements if kind_only.search(s)]
+
+
+async def test_FW02_FW04_FW12_accounts_are_found_by_one_query_not_by_reading_them_all(
+    client, caplog
+):
+    """A unit by its full name (appeal), a person by ID number (grant), a unit by USCC
+    (legacy): each is one query on an indexed expression of the account's profile."""
+    await legacy_register()
+    for n in range(5):  # others of both kinds, which a look-up must not read
+        await make_account(f"other{n}", "natural_person", ["natural_person"])
+        await make_account(
+            f"unit{n}", "legal_person", ["legal_person"], profile={"unit_name": f"其他单位{n}"}
+        )
+    caplog.set_level(logging.DEBUG, logger="tortoise.db_client")
+    looked = await client.post(
+        "/api/foreignwork/legacy-accounts/lookup", json={"legacy_login_name": "oldunit3"}
+    )
+    assert {w["login_name"] for w in (await looked.json())["ways"]} == {"fr3", "WP_oldunit3"}
+    data = {
+        "unit_name": "北京示例科技有限公司",
+        "legal_person_type": "enterprise",
+        "uscc": "91110108MA01KQ7B2N",
+        "mobile": "13500135001",
+        "agent": {
+            "identity_type": "mainland",
+            "id_type": "resident_id",
+            "id_number": "110105198001011238",
+        },
+    }
+    appeal, visitor = await start(client, "appeal_legal", data)
+    for n, kind in enumerate(("id_front", "id_back")):
+        await upload(client, visitor, appeal["id"], 1 + n, kind, jpeg())
+    assert (await step(client, visitor, appeal["id"], 3, "submit")).status == 200
+    unit = await bearer(client, "fr", "legal_person")
+    _, granted = await grant(client, unit, {"grantee": "110101194910010319", "matters": [MATTER]})
+    assert granted.status == 200, await granted.text()
+    assert await Delegation.filter(principal__username="fr", agent__username="zrr").exists()
+    assert account_scans(caplog.records) == []
+
+
 async def qr_login(client, image: bytes):
     form = aiohttp.FormData()
     form.add_field("captcha_id", (await captcha(client))["id"])

@@ -19,7 +19,7 @@ from kernel.accounts import set_password
 from kernel.db.models import Account, Delegation, OutboxMessage
 
 from . import passwords, records
-from .context import person_by_login_or_id, unit_by_name
+from .directory import person_by_login_or_id, unit_by_name
 from .models import Grant, PasswordChange
 
 VERIFY_JOB = "foreignwork.verify"

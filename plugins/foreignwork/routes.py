@@ -36,7 +36,7 @@ from kernel.errors import Conflict, Unprocessable
 from kernel.jobs import system_account
 from kernel.keys import KERNEL
 
-from . import passwords, records
+from . import directory, passwords, records
 from .context import actor_entry
 from .models import CodeProof, LegacyAccount, PasswordChange
 from .purposes import APPEAL_CODE, RESET_CODE
@@ -106,11 +106,7 @@ async def _legacy_decision(call: Call, legacy: LegacyAccount):
     taken = await Account.get_or_none(username=legacy.legacy_login_name)
     if legacy.migrated_account_id is not None and taken and taken.id == legacy.migrated_account_id:
         taken = None  # the account this migration made is not a clash
-    platform = None
-    for account in await Account.filter(kind="legal_person"):
-        code = str(account.profile.get("uscc") or "").upper()
-        if legacy.uscc and code == legacy.uscc.upper() and account.id != legacy.migrated_account_id:
-            platform = account
+    platform = await directory.unit_by_uscc(legacy.uscc, besides=legacy.migrated_account_id)
     document = {
         "legacy_login_name": legacy.legacy_login_name,
         "unit_name": legacy.unit_name,
