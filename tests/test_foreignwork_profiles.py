@@ -473,3 +473,42 @@ async def test_FW11_a_unit_uploads_up_to_three_other_materials_through_review(cl
     locked = await attach(client, me, pid, approved["version"], "other_1", jpeg("black"))
     assert locked.status == 409 and locked.content_type == "application/problem+json"
     assert (await listed_uploads(client, me, pid))["other_1"] == len(jpeg("white", 50))
+
+
+DEMO_STATES = [
+    ("person-new", "natural_person", "person_profile", "unverified"),
+    ("person-demo", "natural_person", "person_profile", "national_verified"),
+    ("person-fails", "natural_person", "person_profile", "failed"),
+    ("person-passport", "natural_person", "person_profile", "exempt"),
+    ("person-pending", "natural_person", "person_profile", "manual_pending"),
+    ("person-rejected", "natural_person", "person_profile", "review_failed"),
+    ("legal-demo", "legal_person", "legal_profile", "manual_approved"),
+    ("legal-hk", "legal_person", "legal_profile", "exempt"),
+]
+
+
+async def test_FW06_FW08_FW09_the_demo_leaves_every_real_name_state_in_place(client):
+    """`govflow demo` loaded, no job runner started: each demo user's page shows its state."""
+    from kernel import demo
+    from kernel.keys import KERNEL
+
+    await demo.load(client.server.app[KERNEL])
+    seen = []
+    for username, login_type, workflow, _ in DEMO_STATES:
+        me = await bearer(client, username, login_type, demo.PASSWORD)
+        shown = next(p for p in await profiles(client, me) if p["workflow"] == workflow)
+        seen.append((username, login_type, workflow, shown["state"]))
+        if shown["state"] == "failed":
+            assert shown["details"]["reason"]  # the national platform's answer, under 详情
+    assert seen == DEMO_STATES
+    assert {state for *_, state in seen} >= {
+        "unverified",
+        "national_verified",
+        "failed",
+        "exempt",
+        "manual_pending",
+        "manual_approved",
+        "review_failed",
+    }
+    again = await demo.load(client.server.app[KERNEL])  # idempotent: nothing moves
+    assert again.applications == []

@@ -36,7 +36,7 @@ from kernel.errors import Conflict, Unprocessable
 from kernel.jobs import system_account
 from kernel.keys import KERNEL
 
-from . import directory, passwords, records
+from . import directory, passwords, records, saving
 from .context import actor_entry
 from .models import CodeProof, LegacyAccount, PasswordChange
 from .purposes import APPEAL_CODE, RESET_CODE
@@ -518,18 +518,7 @@ async def save_profile(call: Call) -> dict[str, Any]:
             warning=warned[0].message.as_dict(),
         )
     verify_again = triggers or profile.state in ("unverified", "manual_pending")
-    name = "save" if verify_again else f"keep_{profile.state}"
-    if not any(t.name == name for t in wf.transitions):
-        raise Conflict(f"a profile that is {profile.state} cannot be saved now")
-    # The system takes the step (no owner's role may leave a verified state, so its scans stay
-    # read-only), but the audit names the person or agent who saved.
-    system = workflow.Actor(await system_account(), login_method="system", on_behalf_of=me)
-    reply = f"{me.display_name}（{me.username}）修改信息" + (
-        "，重新进行实名认证" if verify_again else ""
-    )
-    moved, _, _ = await workflow.transition(
-        kernel, system, profile, name, if_match=profile.version, reply=reply, data=filled
-    )
+    moved = await saving.store(kernel, profile, me, filled, verify_again=verify_again)
     page = await _page(call, moved)
     return {**page, "decision": decision.as_dict(), "verify_again": verify_again}
 
