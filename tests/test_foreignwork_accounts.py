@@ -28,6 +28,7 @@ from .factories import PASSWORD, login, make_account, uscc_for
 from .fw_helpers import (
     ANSWER,
     MATTER,
+    agent,
     attach,
     bearer,
     captcha,
@@ -639,6 +640,82 @@ async def test_FW12_an_agent_uploads_and_submits_the_units_review_until_it_is_di
         "type", flat=True
     )
     assert kinds == ["id_front"]
+
+
+async def units_of(client, headers) -> list[tuple]:
+    listed = await (await client.get("/api/foreignwork/units", headers=headers)).json()
+    return [(u["unit"], u["main"], u["role"]["zh"], u["status_zh"]) for u in listed["items"]]
+
+
+async def saved_anyway(client, headers, profile: dict, data: dict) -> dict:
+    """保存, confirming the re-verification warning if the profile was verified."""
+    response = await save(client, headers, profile, data)
+    if response.status == 409 and (await response.json()).get("confirm_required"):
+        response = await save(client, headers, profile, data, confirm=True)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_FW10_FW12_the_main_agent_is_a_delegation_and_changing_it_is_a_new_grant(client):
+    lisi_id, wang_id = agent()["id_number"], "110108197512030048"
+    await make_account("lisi", "natural_person", ["natural_person"])
+    await make_account("wang", "natural_person", ["natural_person"])
+    for login_name, name, number in (("lisi", "李四", lisi_id), ("wang", "王五", wang_id)):
+        me = await bearer(client, login_name, "natural_person")
+        (own,) = await profiles(client, me)
+        await saved(client, me, own, person(name=name, id_number=number))
+    unit = await bearer(client, "fr", "legal_person")
+    mine = {p["workflow"]: p for p in await profiles(client, unit)}
+    assert set(mine) == {"legal_profile", "agent_profile"}  # the unit and its main agent
+    assert mine["agent_profile"]["main_agent"] is None
+    await saved(client, unit, mine["legal_profile"], legal())
+    named = await saved(client, unit, mine["agent_profile"], agent())
+    assert named["main_agent"]["login_name"] == "lisi"
+    (first,) = await Delegation.filter(principal__username="fr", main=True).prefetch_related(
+        "agent"
+    )
+    assert (first.agent.username, first.matters, first.active) == ("lisi", [], True)
+
+    lisi = await bearer(client, "lisi", "natural_person")
+    assert await units_of(client, lisi) == [("fr", True, "主代办人", "正常")]
+    matter = {"matter": MATTER, "applicant_type": "legal_person", "unit": "fr"}
+    opened = await client.post("/api/foreignwork/matters/open", json=matter, headers=lisi)
+    assert opened.status == 200, await opened.text()  # every matter, without a grant of each
+    shown = await client.get(
+        f"/api/foreignwork/profiles/{mine['legal_profile']['id']}", headers=lisi
+    )
+    assert shown.status == 200  # and the unit's information to maintain
+
+    await run_jobs(client)
+    current = await (
+        await client.get(f"/api/foreignwork/profiles/{mine['agent_profile']['id']}", headers=unit)
+    ).json()
+    changed = await saved_anyway(
+        client, unit, current, agent(name="王五", id_number=wang_id, id_valid_until="2036-01-01")
+    )
+    assert changed["main_agent"]["login_name"] == "wang"
+    rows = await Delegation.filter(principal__username="fr", main=True).order_by("id")
+    assert [(r.id == first.id, r.active, r.revoked_at is None) for r in rows] == [
+        (True, False, False),  # the old grant, revoked and kept
+        (False, True, True),  # a new grant for the new agent
+    ]
+    assert await units_of(client, lisi) == [("fr", True, "主代办人", "已撤销")]
+    denied = await client.post("/api/foreignwork/matters/open", json=matter, headers=lisi)
+    assert denied.status == 403
+    assert (await denied.json())["violations"][0]["message"]["zh"].startswith("没有权限办理该事项")
+    wang = await bearer(client, "wang", "natural_person")
+    assert await units_of(client, wang) == [("fr", True, "主代办人", "正常")]
+
+    staff = await login(client, "staff")
+    assert (await client.post("/api/foreignwork/units/fr/disable", headers=staff)).status == 200
+    assert await units_of(client, wang) == [("fr", True, "主代办人", "已停用")]
+    assert (await client.post("/api/foreignwork/units/fr/restore", headers=staff)).status == 200
+    assert await units_of(client, wang) == [("fr", True, "主代办人", "正常")]
+    assert await units_of(client, lisi) == [("fr", True, "主代办人", "已撤销")]  # stays revoked
+    assert not (await Delegation.get(id=first.id)).active
+    unit_subject = f"/api/applications/{mine['legal_profile']['id']}"
+    assert (await client.get(unit_subject, headers=lisi)).status == 404
+    assert (await client.get(unit_subject, headers=wang)).status == 200
 
 
 def account_scans(records: list[logging.LogRecord]) -> list[str]:

@@ -36,7 +36,7 @@ from kernel.errors import Conflict, Unprocessable
 from kernel.jobs import system_account
 from kernel.keys import KERNEL
 
-from . import directory, passwords, records, saving
+from . import directory, main_agent, passwords, records, saving
 from .context import actor_entry
 from .models import CodeProof, LegacyAccount, PasswordChange
 from .purposes import APPEAL_CODE, RESET_CODE
@@ -44,6 +44,7 @@ from .qrlogin import issue_image, qr_login
 
 P = records.P
 TYPE_ZH = {"natural_person": "自然人", "legal_person": "法人"}
+STATUS_ZH = {"active": "正常", "disabled": "已停用", "revoked": "已撤销"}
 
 
 def _kernel(call: Call):
@@ -447,6 +448,11 @@ async def _page(call: Call, profile: Application) -> dict[str, Any]:
         else {"zh": "用户信息不全，请及时补充", "en": "Your profile is incomplete; complete it"},
         "uploads_read_only": profile.state in records.VERIFIED,
         "data": profile.data,
+        **(
+            {"main_agent": await main_agent.shown(profile.owner_id)}
+            if profile.workflow == "agent_profile"
+            else {}
+        ),
     }
 
 
@@ -527,7 +533,8 @@ async def save_profile(call: Call) -> dict[str, Any]:
 
 
 async def my_units(call: Call) -> dict[str, Any]:
-    """单位授权办理情况: the units that authorized me — unit, legal representative, time, status."""
+    """单位授权办理情况: the units that authorized me — unit, legal representative, time, status —
+    and those whose main agent I am (``main``: every matter)."""
     held = (
         await Delegation.filter(agent_id=call.actor.id, process=P)
         .prefetch_related("principal")
@@ -544,9 +551,14 @@ async def my_units(call: Call) -> dict[str, Any]:
                 "unit_name": unit.profile.get("unit_name") or unit.display_name,
                 "legal_representative": representative,
                 "granted_at": d.created_at.isoformat(),
+                # The main agent's delegation names no matter: it holds every one.
                 "matters": [m for m in d.matters if m is not records.PROFILE_SUBJECTS],
-                "status": "active" if d.active and unit.active else "disabled",
-                "status_zh": "正常" if d.active and unit.active else "已停用",
+                "main": d.main,
+                "role": {"zh": "主代办人", "en": "Main agent"}
+                if d.main
+                else {"zh": "授权代办人", "en": "Authorized agent"},
+                "status": (status := records.delegation_status(d)),
+                "status_zh": STATUS_ZH[status],
                 "profiles": [
                     p.id for p in [legal, await records.profile_of(unit.id, "agent_profile")] if p
                 ],
@@ -570,7 +582,12 @@ async def _switch_unit(call: Call, active: bool) -> dict[str, Any]:
         ).using_db(db)
         for grant in grants:
             await workflow.transition(kernel, system, grant, step, if_match=grant.version)
-        await Delegation.filter(principal_id=unit.id, process=P).using_db(db).update(active=active)
+        # Revoked ones stay revoked: a restored unit gets back only what it had disabled.
+        await (
+            Delegation.filter(principal_id=unit.id, process=P, revoked_at=None)
+            .using_db(db)
+            .update(active=active)
+        )
     return {"unit": unit.username, "active": active, "authorizations": len(grants)}
 
 
