@@ -28,6 +28,7 @@ from .factories import PASSWORD, login, make_account, uscc_for
 from .fw_helpers import (
     ANSWER,
     MATTER,
+    agent,
     attach,
     bearer,
     captcha,
@@ -211,8 +212,19 @@ def reset_form(**changes) -> dict:
     return {k: v for k, v in form.items() if v is not None}
 
 
+async def post_reset(client, form: dict):
+    """确定 on the reset page: the form with a fresh captcha, as the page sends it."""
+    body = {**form, "captcha": await captcha(client)}
+    return await client.post("/api/foreignwork/password-reset", json=body)
+
+
+async def ask_code(client, **body):
+    body = {**body, "captcha": await captcha(client)}
+    return await client.post("/api/foreignwork/password-reset/code", json=body)
+
+
 async def send_code(client, **body) -> str:
-    sent = await client.post("/api/foreignwork/password-reset/code", json=body)
+    sent = await ask_code(client, **body)
     assert sent.status == 200, await sent.text()
     message = await OutboxMessage.filter(subject="政务服务验证码").order_by("-id").first()
     return code_in(message)
@@ -226,17 +238,16 @@ async def test_FW03_reset_by_login_name_with_the_reserved_mobile(client, caplog)
         json={"login_name": "zrr", "captcha": await captcha(client)},
     )
     assert (await looked.json())["reserved_mobile"] == "138*****000"
-    mismatch = await client.post(
-        "/api/foreignwork/password-reset/code",
-        json={"login_name": "zrr", "method": "mobile", "reserved_mobile": "13900139000"},
+    mismatch = await ask_code(
+        client, login_name="zrr", method="mobile", reserved_mobile="13900139000"
     )
     assert mismatch.status == 400
     code = await send_code(client, login_name="zrr", method="mobile", reserved_mobile="13800138000")
     strength = await client.post("/api/foreignwork/password-strength", json={"password": "abc"})
     assert (await strength.json())["strength"] == "weak"
-    weak = await client.post(
-        "/api/foreignwork/password-reset",
-        json=reset_form(
+    weak = await post_reset(
+        client,
+        reset_form(
             new_password="abcdefgh",
             new_password_confirm="abcdefgi",
             reserved_mobile_confirm="13800138001",
@@ -246,19 +257,15 @@ async def test_FW03_reset_by_login_name_with_the_reserved_mobile(client, caplog)
     assert weak.status == 422
     rules = {v["rule"] for v in (await weak.json())["violations"]}
     assert any("password" in r for r in rules)
-    wrong = await client.post(
-        "/api/foreignwork/password-reset",
-        json=reset_form(verification_code="999999" if code != "999999" else "111111"),
+    wrong = await post_reset(
+        client,
+        reset_form(verification_code="999999" if code != "999999" else "111111"),
     )
     assert wrong.status == 422
-    done = await client.post(
-        "/api/foreignwork/password-reset", json=reset_form(verification_code=code)
-    )
+    done = await post_reset(client, reset_form(verification_code=code))
     assert done.status == 200, await done.text()
     assert (await done.json())["strength"] == "strong"
-    reused = await client.post(
-        "/api/foreignwork/password-reset", json=reset_form(verification_code=code)
-    )
+    reused = await post_reset(client, reset_form(verification_code=code))
     assert reused.status == 422  # single use
     assert (await client.get("/api/auth/me", headers=old)).status == 401
     assert (await fw_login(client, "zrr", "natural_person")).status == 401
@@ -290,13 +297,13 @@ async def test_FW03_a_legal_person_must_match_unit_name_and_uscc_and_codes_expir
         uscc="91110108MA01KQ7B2N",
         verification_code=code,
     )
-    other = await client.post("/api/foreignwork/password-reset", json={**form, "uscc": US[0]})
+    other = await post_reset(client, {**form, "uscc": US[0]})
     assert other.status == 422
     assert "foreignwork.password-reset.unit-mismatch" in {
         v["rule"] for v in (await other.json())["violations"]
     }
     at(minutes=6)
-    expired = await client.post("/api/foreignwork/password-reset", json=form)
+    expired = await post_reset(client, form)
     assert expired.status == 422
     assert [v["rule"] for v in (await expired.json())["violations"]] == ["code.expired"]
     at(minutes=7)
@@ -310,9 +317,77 @@ async def test_FW03_a_legal_person_must_match_unit_name_and_uscc_and_codes_expir
         "verification_code": code,
     }
     del email_form["reserved_mobile"], email_form["reserved_mobile_confirm"]
-    done = await client.post("/api/foreignwork/password-reset", json=email_form)
+    done = await post_reset(client, email_form)
     assert done.status == 200, await done.text()
     assert dt and PURPOSES
+
+
+async def test_FW03_every_step_that_sends_or_checks_takes_a_fresh_captcha(client):
+    """Anonymous with captcha: looking up, sending the code and resetting each take one; a
+    missing or wrong one is refused naming /captcha, and nothing is sent or changed."""
+    asked = {"login_name": "zrr", "method": "mobile", "reserved_mobile": "13800138000"}
+    wrong = {"id": (await captcha(client))["id"], "answer": "ZZZZ"}
+    for path, body in (
+        ("/password-reset/lookup", {"login_name": "zrr"}),
+        ("/password-reset/code", asked),
+        ("/password-reset/code", {**asked, "captcha": wrong}),
+    ):
+        refused = await client.post(f"/api/foreignwork{path}", json=body)
+        assert refused.status == 400, await refused.text()
+        assert refused.content_type == "application/problem+json"
+        (violation,) = (await refused.json())["violations"]
+        assert violation["fields"] == ["/captcha"]
+        assert violation["rule"] in ("captcha.required", "captcha.wrong")
+        assert violation["message"]["zh"] and violation["message"]["en"]
+    assert not await OutboxMessage.filter(subject="政务服务验证码").exists()
+
+    code = await send_code(client, **asked)
+    form = reset_form(verification_code=code)
+    for captcha_given in (None, {"id": (await captcha(client))["id"], "answer": "ZZZZ"}):
+        body = form if captcha_given is None else {**form, "captcha": captcha_given}
+        refused = await client.post("/api/foreignwork/password-reset", json=body)
+        assert refused.status == 400, await refused.text()
+        assert (await refused.json())["violations"][0]["fields"] == ["/captcha"]
+    assert (await fw_login(client, "zrr", "natural_person")).status == 200  # unchanged
+    # The code was not spent by the refused tries: with a captcha the reset goes through.
+    assert (await post_reset(client, form)).status == 200
+
+
+async def test_FW04_an_expired_appeal_code_is_refused_by_the_server_and_never_counts(
+    client, stopped_clock
+):
+    from kernel import now
+
+    at = stopped_clock(now())
+    data = {
+        "name": "郭子晨",
+        "identity_type": "mainland",
+        "id_type": "resident_id",
+        "id_number": "110101194910010319",
+        "mobile": "13500135000",
+    }
+    appeal, visitor = await start(client, "appeal_natural", data)
+    aid = appeal["id"]
+    assert (
+        await client.post(f"/api/foreignwork/appeals/{aid}/code", headers=visitor)
+    ).status == 200
+    (sms,) = await sms_to("13500135000")
+    at(minutes=5, seconds=1)
+    late = await client.post(
+        f"/api/foreignwork/appeals/{aid}/code-check", json={"code": code_in(sms)}, headers=visitor
+    )
+    assert late.status == 422, await late.text()
+    (violation,) = (await late.json())["violations"]
+    assert violation["rule"] == "code.expired"
+    assert violation["message"]["zh"] == "验证码已过期，请重新获取"
+    assert (await upload(client, visitor, aid, 1, "id_front", png())).status == 201
+    assert (await upload(client, visitor, aid, 2, "id_back", jpeg())).status == 201
+    refused = await step(client, visitor, aid, 3, "submit")
+    assert refused.status == 422
+    assert {v["rule"] for v in (await refused.json())["violations"]} == {
+        "foreignwork.sms-code.incorrect"
+    }
+    assert (await Application.get(id=aid)).state == "draft"
 
 
 # -- FW-04 ----------------------------------------------------------------------------------
@@ -565,6 +640,128 @@ async def test_FW12_an_agent_uploads_and_submits_the_units_review_until_it_is_di
         "type", flat=True
     )
     assert kinds == ["id_front"]
+
+
+async def units_of(client, headers) -> list[tuple]:
+    listed = await (await client.get("/api/foreignwork/units", headers=headers)).json()
+    return [(u["unit"], u["main"], u["role"]["zh"], u["status_zh"]) for u in listed["items"]]
+
+
+async def saved_anyway(client, headers, profile: dict, data: dict) -> dict:
+    """保存, confirming the re-verification warning if the profile was verified."""
+    response = await save(client, headers, profile, data)
+    if response.status == 409 and (await response.json()).get("confirm_required"):
+        response = await save(client, headers, profile, data, confirm=True)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_FW10_FW12_the_main_agent_is_a_delegation_and_changing_it_is_a_new_grant(client):
+    lisi_id, wang_id = agent()["id_number"], "110108197512030048"
+    await make_account("lisi", "natural_person", ["natural_person"])
+    await make_account("wang", "natural_person", ["natural_person"])
+    for login_name, name, number in (("lisi", "李四", lisi_id), ("wang", "王五", wang_id)):
+        me = await bearer(client, login_name, "natural_person")
+        (own,) = await profiles(client, me)
+        await saved(client, me, own, person(name=name, id_number=number))
+    unit = await bearer(client, "fr", "legal_person")
+    mine = {p["workflow"]: p for p in await profiles(client, unit)}
+    assert set(mine) == {"legal_profile", "agent_profile"}  # the unit and its main agent
+    assert mine["agent_profile"]["main_agent"] is None
+    await saved(client, unit, mine["legal_profile"], legal())
+    named = await saved(client, unit, mine["agent_profile"], agent())
+    assert named["main_agent"]["login_name"] == "lisi"
+    (first,) = await Delegation.filter(principal__username="fr", main=True).prefetch_related(
+        "agent"
+    )
+    assert (first.agent.username, first.matters, first.active) == ("lisi", [], True)
+
+    lisi = await bearer(client, "lisi", "natural_person")
+    assert await units_of(client, lisi) == [("fr", True, "主代办人", "正常")]
+    matter = {"matter": MATTER, "applicant_type": "legal_person", "unit": "fr"}
+    opened = await client.post("/api/foreignwork/matters/open", json=matter, headers=lisi)
+    assert opened.status == 200, await opened.text()  # every matter, without a grant of each
+    shown = await client.get(
+        f"/api/foreignwork/profiles/{mine['legal_profile']['id']}", headers=lisi
+    )
+    assert shown.status == 200  # and the unit's information to maintain
+
+    await run_jobs(client)
+    current = await (
+        await client.get(f"/api/foreignwork/profiles/{mine['agent_profile']['id']}", headers=unit)
+    ).json()
+    changed = await saved_anyway(
+        client, unit, current, agent(name="王五", id_number=wang_id, id_valid_until="2036-01-01")
+    )
+    assert changed["main_agent"]["login_name"] == "wang"
+    rows = await Delegation.filter(principal__username="fr", main=True).order_by("id")
+    assert [(r.id == first.id, r.active, r.revoked_at is None) for r in rows] == [
+        (True, False, False),  # the old grant, revoked and kept
+        (False, True, True),  # a new grant for the new agent
+    ]
+    assert await units_of(client, lisi) == [("fr", True, "主代办人", "已撤销")]
+    denied = await client.post("/api/foreignwork/matters/open", json=matter, headers=lisi)
+    assert denied.status == 403
+    assert (await denied.json())["violations"][0]["message"]["zh"].startswith("没有权限办理该事项")
+    wang = await bearer(client, "wang", "natural_person")
+    assert await units_of(client, wang) == [("fr", True, "主代办人", "正常")]
+
+    staff = await login(client, "staff")
+    assert (await client.post("/api/foreignwork/units/fr/disable", headers=staff)).status == 200
+    assert await units_of(client, wang) == [("fr", True, "主代办人", "已停用")]
+    assert (await client.post("/api/foreignwork/units/fr/restore", headers=staff)).status == 200
+    assert await units_of(client, wang) == [("fr", True, "主代办人", "正常")]
+    assert await units_of(client, lisi) == [("fr", True, "主代办人", "已撤销")]  # stays revoked
+    assert not (await Delegation.get(id=first.id)).active
+    unit_subject = f"/api/applications/{mine['legal_profile']['id']}"
+    assert (await client.get(unit_subject, headers=lisi)).status == 404
+    assert (await client.get(unit_subject, headers=wang)).status == 200
+
+
+def account_scans(records: list[logging.LogRecord]) -> list[str]:
+    """The statements that read accounts narrowed by nothing but their kind: a scan of every
+    unit or person, to be searched in Python."""
+    kind_only = re.compile(r'FROM "account" WHERE "kind"=(\?|\$1)(: |$)')
+    statements = [r.getMessage() for r in records if r.name == "tortoise.db_client"]
+    return [s for s in statements if kind_only.search(s)]
+
+
+async def test_FW02_FW04_FW12_accounts_are_found_by_one_query_not_by_reading_them_all(
+    client, caplog
+):
+    """A unit by its full name (appeal), a person by ID number (grant), a unit by USCC
+    (legacy): each is one query on an indexed expression of the account's profile."""
+    await legacy_register()
+    for n in range(5):  # others of both kinds, which a look-up must not read
+        await make_account(f"other{n}", "natural_person", ["natural_person"])
+        await make_account(
+            f"unit{n}", "legal_person", ["legal_person"], profile={"unit_name": f"其他单位{n}"}
+        )
+    caplog.set_level(logging.DEBUG, logger="tortoise.db_client")
+    looked = await client.post(
+        "/api/foreignwork/legacy-accounts/lookup", json={"legacy_login_name": "oldunit3"}
+    )
+    assert {w["login_name"] for w in (await looked.json())["ways"]} == {"fr3", "WP_oldunit3"}
+    data = {
+        "unit_name": "北京示例科技有限公司",
+        "legal_person_type": "enterprise",
+        "uscc": "91110108MA01KQ7B2N",
+        "mobile": "13500135001",
+        "agent": {
+            "identity_type": "mainland",
+            "id_type": "resident_id",
+            "id_number": "110105198001011238",
+        },
+    }
+    appeal, visitor = await start(client, "appeal_legal", data)
+    for n, kind in enumerate(("id_front", "id_back")):
+        await upload(client, visitor, appeal["id"], 1 + n, kind, jpeg())
+    assert (await step(client, visitor, appeal["id"], 3, "submit")).status == 200
+    unit = await bearer(client, "fr", "legal_person")
+    _, granted = await grant(client, unit, {"grantee": "110101194910010319", "matters": [MATTER]})
+    assert granted.status == 200, await granted.text()
+    assert await Delegation.filter(principal__username="fr", agent__username="zrr").exists()
+    assert account_scans(caplog.records) == []
 
 
 async def qr_login(client, image: bytes):

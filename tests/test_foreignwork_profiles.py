@@ -407,3 +407,108 @@ async def test_FW14_the_verifier_is_an_adapter_with_a_local_implementation(clien
     answer = await LocalVerifier().verify_person(person(id_number="110101194910010318"))
     assert answer.passed is False
     assert (await LocalVerifier().verify_person(person())).passed is True
+
+
+async def listed_uploads(client, headers, profile_id: int) -> dict[str, int]:
+    shown = await client.get(f"/api/applications/{profile_id}/attachments", headers=headers)
+    assert shown.status == 200, await shown.text()
+    return {a["type"]: a["size"] for a in (await shown.json())["items"]}
+
+
+async def test_FW11_a_unit_uploads_up_to_three_other_materials_through_review(client):
+    """The legal person's upload page: the two required scans and up to three other materials;
+    a fourth is refused, naming the types it takes; the same type replaces; a change during
+    review makes every file stale; once approved the page is read-only."""
+    me = await bearer(client, "fr", "legal_person")
+    unit = next(p for p in await profiles(client, me) if p["workflow"] == "legal_profile")
+    data = legal(unit_name="未登记的公司")  # not in the national register: it fails
+    await saved(client, me, unit, data)
+    await run_jobs(client)
+    profile = await page(client, me, unit["id"])
+    assert profile["state"] == "failed"
+    pid, version = profile["id"], profile["version"]
+    kinds = ("business_licence", "representative_id", "other_1", "other_2", "other_3")
+    for kind in kinds:
+        assert (await attach(client, me, pid, version, kind, jpeg())).status == 201
+        version += 1
+    fourth = await attach(client, me, pid, version, "other_4", jpeg())
+    assert fourth.status == 422 and fourth.content_type == "application/problem+json"
+    (violation,) = (await fourth.json())["violations"]
+    assert violation["rule"] == "attachment.unknown-type" and violation["fields"] == ["/type"]
+    assert "其他材料三" in violation["message"]["zh"] and "other_3" in violation["message"]["en"]
+    before = await listed_uploads(client, me, pid)
+    assert sorted(before) == sorted(kinds)
+    assert (await page(client, me, pid))["version"] == version  # the refusal changed nothing
+    bigger = jpeg("grey", size=200)
+    assert (await attach(client, me, pid, version, "other_2", bigger)).status == 201
+    version += 1
+    replaced = await listed_uploads(client, me, pid)
+    assert sorted(replaced) == sorted(kinds) and replaced["other_2"] == len(bigger)
+    assert replaced["other_2"] != before["other_2"]
+    assert (await step(client, me, pid, version, "upload")).status == 200
+
+    pending = await page(client, me, pid)
+    assert pending["state"] == "manual_pending"
+    changed = await saved(client, me, pending, {**data, "mailing_address": "北京市海淀区1号"})
+    assert "foreignwork.profile-save.reupload-during-review" in {
+        o["rule"] for o in changed["decision"]["outcomes"]
+    }
+    await run_jobs(client)
+    failed = await page(client, me, pid)
+    stale = await step(client, me, pid, failed["version"], "upload")
+    assert stale.status == 422
+    violations = (await stale.json())["violations"]
+    assert {v["rule"] for v in violations} == {"foreignwork.upload.stale"}
+    assert violations[0]["message"]["zh"] == "您在实名审核期间修改了相关信息，请重新上传相关材料"
+    version = failed["version"]
+    for kind in kinds:
+        assert (await attach(client, me, pid, version, kind, jpeg("white", 50))).status == 201
+        version += 1
+    assert (await step(client, me, pid, version, "upload")).status == 200
+    staff = await bearer_staff(client)
+    assert (await step(client, staff, pid, version + 1, "approve")).status == 200
+
+    approved = await page(client, me, pid)
+    assert approved["state"] == "manual_approved" and approved["uploads_read_only"]
+    locked = await attach(client, me, pid, approved["version"], "other_1", jpeg("black"))
+    assert locked.status == 409 and locked.content_type == "application/problem+json"
+    assert (await listed_uploads(client, me, pid))["other_1"] == len(jpeg("white", 50))
+
+
+DEMO_STATES = [
+    ("person-new", "natural_person", "person_profile", "unverified"),
+    ("person-demo", "natural_person", "person_profile", "national_verified"),
+    ("person-fails", "natural_person", "person_profile", "failed"),
+    ("person-passport", "natural_person", "person_profile", "exempt"),
+    ("person-pending", "natural_person", "person_profile", "manual_pending"),
+    ("person-rejected", "natural_person", "person_profile", "review_failed"),
+    ("legal-demo", "legal_person", "legal_profile", "manual_approved"),
+    ("legal-hk", "legal_person", "legal_profile", "exempt"),
+]
+
+
+async def test_FW06_FW08_FW09_the_demo_leaves_every_real_name_state_in_place(client):
+    """`govflow demo` loaded, no job runner started: each demo user's page shows its state."""
+    from kernel import demo
+    from kernel.keys import KERNEL
+
+    await demo.load(client.server.app[KERNEL])
+    seen = []
+    for username, login_type, workflow, _ in DEMO_STATES:
+        me = await bearer(client, username, login_type, demo.PASSWORD)
+        shown = next(p for p in await profiles(client, me) if p["workflow"] == workflow)
+        seen.append((username, login_type, workflow, shown["state"]))
+        if shown["state"] == "failed":
+            assert shown["details"]["reason"]  # the national platform's answer, under 详情
+    assert seen == DEMO_STATES
+    assert {state for *_, state in seen} >= {
+        "unverified",
+        "national_verified",
+        "failed",
+        "exempt",
+        "manual_pending",
+        "manual_approved",
+        "review_failed",
+    }
+    again = await demo.load(client.server.app[KERNEL])  # idempotent: nothing moves
+    assert again.applications == []

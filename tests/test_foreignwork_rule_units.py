@@ -580,12 +580,6 @@ def reset(**changes) -> dict:
     return {k: v for k, v in document.items() if v is not None}
 
 
-def reset_context(sent_minutes_ago: float = 1, **account) -> dict:
-    sent = now() - dt.timedelta(minutes=sent_minutes_ago)
-    found = {"account_type": "natural_person", "mobile": "13800138000", **account}
-    return {"account": found, "code": {"sent_at": sent.isoformat(), "correct": True}}
-
-
 # -- FW-04: password recovery by appeal ---------------------------------------------------------
 
 

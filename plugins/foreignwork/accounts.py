@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from kernel import normalise_identifier
-from kernel.clock import now
 
-from .common import Fact, canonical, instant
+from .common import Fact, canonical
 
 
 def legacy_account(document: Mapping[str, Any], context: Mapping[str, Any]) -> list[Fact]:
@@ -96,21 +95,16 @@ def appeal(matter: str | None, context: Mapping[str, Any]) -> list[Fact]:
 def verification_code(document: Mapping[str, Any], context: Mapping[str, Any]) -> list[Fact]:
     """FW-04: the SMS code, as the server's code store judged it (``context["code"]``).
 
-    ``code`` holds ``sent`` and ``correct`` (the server checked the code the person typed,
-    ``kernel.verification.check``) and may hold ``sent_at``; ``None`` when no code was
-    requested. Only a context with a ``code`` entry gets this fact.
+    ``code`` holds ``sent`` and ``correct`` (the server checked the code the person typed in
+    time, ``kernel.verification.check``: an expired or used code is never ``correct``);
+    ``None`` when no code was requested. Only a context with a ``code`` entry gets this fact.
     """
     if "code" not in context:
         return []
     code = context.get("code")
     if not isinstance(code, Mapping):
         return [{"kind": "verification_code", "sent": False}]
-    fact: Fact = {"kind": "verification_code", "sent": True, "correct": code.get("correct")}
-    sent_at = instant(code.get("sent_at"))
-    if sent_at:
-        # Whole seconds, in minutes: what the rule's param (valid_minutes) is written in.
-        fact["age_minutes"] = int((now() - sent_at).total_seconds()) / 60
-    return [fact]
+    return [{"kind": "verification_code", "sent": True, "correct": code.get("correct")}]
 
 
 def _mobile(value: Any) -> str | None:

@@ -90,6 +90,7 @@ def unit(context: Mapping[str, Any]) -> list[Fact]:
 
 
 def authorizations(entries: Iterable[Mapping[str, Any]] | None) -> list[Fact]:
-    """FW-12: authorizations (``unit``, ``matter``, ``grantee``, ``status``, ``manage_unit``)."""
-    keys = ("unit", "matter", "grantee", "status", "manage_unit")
+    """FW-12: authorizations (``unit``, ``matter``, ``grantee``, ``status``, ``manage_unit``,
+    ``main``: the unit's main agent, for every matter)."""
+    keys = ("unit", "matter", "grantee", "status", "manage_unit", "main")
     return [{"kind": "authorization", **{k: entry.get(k) for k in keys}} for entry in entries or ()]

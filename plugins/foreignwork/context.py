@@ -13,6 +13,7 @@ from kernel import Actor, Lookup, Subject, hookimpl
 from kernel.db.models import Account, Application, VerificationCode
 
 from . import records
+from .directory import person_by_login_or_id, unit_by_name
 from .models import CodeProof
 from .purposes import APPEAL_CODE
 
@@ -58,30 +59,6 @@ async def appeal_context(subject: Subject) -> dict[str, Any]:
         proved = await CodeProof.exists(subject_id=subject.id, mobile=mobile or "")
         context["code"] = {"sent": sent, "correct": proved} if sent else None
     return context
-
-
-async def unit_by_name(unit_name: Any) -> Account | None:
-    """FW-04: the legal-person account whose unit has this exact full name."""
-    if not isinstance(unit_name, str) or not unit_name.strip():
-        return None
-    for account in await Account.filter(kind="legal_person"):
-        if (account.profile.get("unit_name") or account.display_name) == unit_name.strip():
-            return account
-    return None
-
-
-async def person_by_login_or_id(value: Any) -> Account | None:
-    """FW-12: the account a grant names, by login name or by the ID number of its profile."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    value = value.strip()
-    found = await Account.get_or_none(username=value)
-    if found is not None and found.kind in ("natural_person", "legal_person"):
-        return found
-    for account in await Account.filter(kind="natural_person"):
-        if str(account.profile.get("id_number") or "").upper() == value.upper():
-            return account
-    return None
 
 
 async def authorization_context(subject: Subject, actor: Actor) -> dict[str, Any]:

@@ -7,6 +7,8 @@
   the password exists only in that outbox row, never in the subject, the audit or a log.
 - A grant (FW-12): the kernel's ``Delegation`` and its foreignwork ``Grant``; a revoke, a
   unit disabled or restored: the delegation follows.
+- The agent profile saved: the person it names becomes the unit's main agent, a
+  ``Delegation(main=True)`` (``main_agent``); naming another person is a new grant.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from kernel import Actor, Conflict, Subject, enqueue, hookimpl, now
 from kernel.accounts import set_password
 from kernel.db.models import Account, Delegation, OutboxMessage
 
-from . import passwords, records
-from .context import person_by_login_or_id, unit_by_name
+from . import main_agent, passwords, records
+from .directory import person_by_login_or_id, unit_by_name
 from .models import Grant, PasswordChange
 
 VERIFY_JOB = "foreignwork.verify"
@@ -50,6 +52,8 @@ async def sync_account(subject: Subject, db: Any) -> None:
         profile["agent"] = data.get("name")
     profile["profile_mobiles"] = mobiles
     await Account.filter(id=owner.id).using_db(db).update(profile=profile, display_name=display)
+    if subject.workflow == "agent_profile":
+        await main_agent.link(owner.id, data, db)
 
 
 async def saved(subject: Subject, actor: Actor, input: Mapping[str, Any], db: Any) -> None:

@@ -85,8 +85,8 @@ async def _entries(delegations: list[Delegation]) -> list[dict]:
     }
     entries = []
     for d in delegations:
-        active = d.active and d.principal.active
-        manage = bool(grants.get(d.id) and grants[d.id].manage_unit)
+        # The main agent (主代办人) maintains the unit's information and acts in every matter.
+        manage = d.main or bool(grants.get(d.id) and grants[d.id].manage_unit)
         named = [m for m in d.matters if m is not PROFILE_SUBJECTS]
         for matter in named or ([] if d.matters else [None]):
             entries.append(
@@ -94,11 +94,20 @@ async def _entries(delegations: list[Delegation]) -> list[dict]:
                     "unit": d.principal.username,
                     "matter": matter,
                     "grantee": d.agent.username,
-                    "status": "active" if active else "disabled",
+                    "status": delegation_status(d),
                     "manage_unit": manage,
+                    "main": d.main,
                 }
             )
     return entries
+
+
+def delegation_status(d: Delegation) -> str:
+    """``revoked`` (the unit took it back, or named another main agent), ``disabled`` (with
+    the unit), or ``active``; ``d.principal`` fetched."""
+    if d.revoked_at is not None:
+        return "revoked"
+    return "active" if d.active and d.principal.active else "disabled"
 
 
 async def may_manage_unit(agent: Account, unit: Account) -> bool:

@@ -36,7 +36,7 @@ from kernel.errors import Conflict, Unprocessable
 from kernel.jobs import system_account
 from kernel.keys import KERNEL
 
-from . import passwords, records
+from . import directory, main_agent, passwords, records, saving
 from .context import actor_entry
 from .models import CodeProof, LegacyAccount, PasswordChange
 from .purposes import APPEAL_CODE, RESET_CODE
@@ -44,6 +44,7 @@ from .qrlogin import issue_image, qr_login
 
 P = records.P
 TYPE_ZH = {"natural_person": "自然人", "legal_person": "法人"}
+STATUS_ZH = {"active": "正常", "disabled": "已停用", "revoked": "已撤销"}
 
 
 def _kernel(call: Call):
@@ -55,6 +56,8 @@ def _refused(decision, detail: str, error=Unprocessable):
 
 
 async def _captcha(call: Call) -> None:
+    """The kernel's captcha, used up by this call; missing or wrong answers name /captcha
+    (captcha.required, captcha.wrong), so the body schemas leave ``captcha`` optional."""
     answer = call.body.get("captcha") or {}
     await captcha_check(answer.get("id"), answer.get("answer"), call.client)
 
@@ -104,11 +107,7 @@ async def _legacy_decision(call: Call, legacy: LegacyAccount):
     taken = await Account.get_or_none(username=legacy.legacy_login_name)
     if legacy.migrated_account_id is not None and taken and taken.id == legacy.migrated_account_id:
         taken = None  # the account this migration made is not a clash
-    platform = None
-    for account in await Account.filter(kind="legal_person"):
-        code = str(account.profile.get("uscc") or "").upper()
-        if legacy.uscc and code == legacy.uscc.upper() and account.id != legacy.migrated_account_id:
-            platform = account
+    platform = await directory.unit_by_uscc(legacy.uscc, besides=legacy.migrated_account_id)
     document = {
         "legacy_login_name": legacy.legacy_login_name,
         "unit_name": legacy.unit_name,
@@ -291,10 +290,12 @@ def _reset_target(account: Account, method: str) -> tuple[str, str | None]:
 
 
 async def reset_code(call: Call) -> dict[str, Any]:
-    """获取验证码: sent to the reserved mobile or e-mail, only when the one typed matches it."""
+    """获取验证码 (+ captcha): sent to the reserved mobile or e-mail, only when the one typed
+    matches it."""
     await throttle_hit(
         f"foreignwork.reset-code:{call.client}", limit=10, window=dt.timedelta(minutes=10)
     )
+    await _captcha(call)
     body = call.body
     account = await _reset_account(body["login_name"])
     channel, target = _reset_target(account, body["method"])
@@ -329,13 +330,14 @@ async def password_strength(call: Call) -> dict[str, Any]:
 
 
 async def reset_password(call: Call) -> dict[str, Any]:
-    """确定: the rules of password_reset.reset, the code checked by the server, then the new
-    password (argon2) with every earlier session revoked, in one transaction; nothing else of
-    the form is stored."""
+    """确定 (+ captcha): the rules of password_reset.reset, the code checked by the server,
+    then the new password (argon2) with every earlier session revoked, in one transaction;
+    nothing else of the form is stored."""
     await throttle_hit(
         f"foreignwork.reset:{call.client}", limit=20, window=dt.timedelta(minutes=10)
     )
-    body = dict(call.body)
+    await _captcha(call)
+    body = {k: v for k, v in call.body.items() if k != "captcha"}
     account = await _reset_account(body.get("login_name") or "")
     decision = _kernel(call).validate(
         P, body, workflow="password_reset", transition="reset", context=_reset_context(account)
@@ -449,6 +451,11 @@ async def _page(call: Call, profile: Application) -> dict[str, Any]:
         else {"zh": "用户信息不全，请及时补充", "en": "Your profile is incomplete; complete it"},
         "uploads_read_only": profile.state in records.VERIFIED,
         "data": profile.data,
+        **(
+            {"main_agent": await main_agent.shown(profile.owner_id)}
+            if profile.workflow == "agent_profile"
+            else {}
+        ),
     }
 
 
@@ -520,18 +527,7 @@ async def save_profile(call: Call) -> dict[str, Any]:
             warning=warned[0].message.as_dict(),
         )
     verify_again = triggers or profile.state in ("unverified", "manual_pending")
-    name = "save" if verify_again else f"keep_{profile.state}"
-    if not any(t.name == name for t in wf.transitions):
-        raise Conflict(f"a profile that is {profile.state} cannot be saved now")
-    # The system takes the step (no owner's role may leave a verified state, so its scans stay
-    # read-only), but the audit names the person or agent who saved.
-    system = workflow.Actor(await system_account(), login_method="system", on_behalf_of=me)
-    reply = f"{me.display_name}（{me.username}）修改信息" + (
-        "，重新进行实名认证" if verify_again else ""
-    )
-    moved, _, _ = await workflow.transition(
-        kernel, system, profile, name, if_match=profile.version, reply=reply, data=filled
-    )
+    moved = await saving.store(kernel, profile, me, filled, verify_again=verify_again)
     page = await _page(call, moved)
     return {**page, "decision": decision.as_dict(), "verify_again": verify_again}
 
@@ -540,7 +536,8 @@ async def save_profile(call: Call) -> dict[str, Any]:
 
 
 async def my_units(call: Call) -> dict[str, Any]:
-    """单位授权办理情况: the units that authorized me — unit, legal representative, time, status."""
+    """单位授权办理情况: the units that authorized me — unit, legal representative, time, status —
+    and those whose main agent I am (``main``: every matter)."""
     held = (
         await Delegation.filter(agent_id=call.actor.id, process=P)
         .prefetch_related("principal")
@@ -557,9 +554,14 @@ async def my_units(call: Call) -> dict[str, Any]:
                 "unit_name": unit.profile.get("unit_name") or unit.display_name,
                 "legal_representative": representative,
                 "granted_at": d.created_at.isoformat(),
+                # The main agent's delegation names no matter: it holds every one.
                 "matters": [m for m in d.matters if m is not records.PROFILE_SUBJECTS],
-                "status": "active" if d.active and unit.active else "disabled",
-                "status_zh": "正常" if d.active and unit.active else "已停用",
+                "main": d.main,
+                "role": {"zh": "主代办人", "en": "Main agent"}
+                if d.main
+                else {"zh": "授权代办人", "en": "Authorized agent"},
+                "status": (status := records.delegation_status(d)),
+                "status_zh": STATUS_ZH[status],
                 "profiles": [
                     p.id for p in [legal, await records.profile_of(unit.id, "agent_profile")] if p
                 ],
@@ -583,7 +585,12 @@ async def _switch_unit(call: Call, active: bool) -> dict[str, Any]:
         ).using_db(db)
         for grant in grants:
             await workflow.transition(kernel, system, grant, step, if_match=grant.version)
-        await Delegation.filter(principal_id=unit.id, process=P).using_db(db).update(active=active)
+        # Revoked ones stay revoked: a restored unit gets back only what it had disabled.
+        await (
+            Delegation.filter(principal_id=unit.id, process=P, revoked_at=None)
+            .using_db(db)
+            .update(active=active)
+        )
     return {"unit": unit.username, "active": active, "authorizations": len(grants)}
 
 
@@ -653,7 +660,7 @@ LEGACY = {
 LEGACY_MIGRATE = {**LEGACY, "required": ["legacy_login_name", "password"]}
 RESET_LOOKUP = {
     "type": "object",
-    "required": ["login_name", "captcha"],
+    "required": ["login_name"],
     "properties": {
         "login_name": {"type": "string", "minLength": 1, "maxLength": 64},
         "captcha": CAPTCHA,
@@ -667,6 +674,7 @@ RESET_CODE_BODY = {
         "method": {"enum": ["mobile", "email"]},
         "reserved_mobile": {"type": "string", "maxLength": 30},
         "reserved_email": {"type": "string", "maxLength": 254},
+        "captcha": CAPTCHA,
     },
 }
 STRENGTH = {
@@ -674,7 +682,8 @@ STRENGTH = {
     "required": ["password"],
     "properties": {"password": {"type": "string", "maxLength": 128, "writeOnly": True}},
 }
-RESET = {"type": "object"}  # the process's schema password_reset.json checks it in full
+#: The captcha; the rest is checked in full by the process's schema password_reset.json.
+RESET = {"type": "object", "properties": {"captcha": CAPTCHA}}
 CODE = {
     "type": "object",
     "required": ["code"],
