@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -88,8 +89,13 @@ async def login(
     ttl_minutes: int,
     method: str = "password",
     client: str = "unknown",
+    vouch: Callable[[Account], Awaitable[None]] | None = None,
 ):
     """A new token for a correct password; ``Unauthorized`` otherwise, never saying which part.
+
+    ``vouch`` may refuse a correct password for the account it belongs to (a captcha the
+    account's process asks for): it runs only once the password is right, so a known and an
+    unknown user, a right and a wrong captcha, get the same answer to a wrong password.
 
     Every attempt is counted in the database *before* the password is checked (one atomic
     upsert each, ``kernel.throttle``): 60 parallel guesses get counts 1…60 and only the first
@@ -110,6 +116,8 @@ async def login(
         raise Unauthorized("wrong username or password")
     if not await check_password(account.password_hash, password):
         raise Unauthorized("wrong username or password")
+    if vouch is not None:
+        await vouch(account)
     pair, _, window = _login_keys(username, client)[0]
     await throttle.forget(pair, window)
     return await issue_token(account, ttl_minutes, method)

@@ -70,8 +70,8 @@ async def submitted_permit(client, resident, data=PERMIT) -> dict:
 
 
 async def test_an_officer_logs_in_with_a_captcha_and_a_resident_without(client):
-    """The manifest's ``login_captcha: [officer]``: the kernel's login asks an officer for the
-    captcha before the password; a resident gives account and password only."""
+    """The manifest's ``login_captcha: [officer]``: the kernel's login gives an officer with the
+    right password no token without the captcha; a resident gives account and password only."""
     body = {"username": "officer", "password": PASSWORD}
     refused = await client.post("/api/auth/login", json=body)
     assert refused.status == 400

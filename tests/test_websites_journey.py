@@ -436,17 +436,27 @@ async def test_WS01_registration_needs_the_code_sent_to_the_handlers_mobile(clie
 
 
 async def test_WS02_the_kernels_login_asks_a_unit_for_the_captcha_too(client):
-    """No captcha-free way in: ``POST /api/auth/login`` asks a website unit for the captcha
-    (websites' ``login_captcha``) before its password is even checked."""
+    """No captcha-free way in: ``POST /api/auth/login`` gives a website unit (websites'
+    ``login_captcha``) no token without the captcha. It is asked once the password is right, so
+    a wrong password is answered exactly as for a name no one has: the question never tells
+    which names are units'."""
     _, answer = await register(client, REGISTRATION)
     username = answer["effects"]["account"]["username"]
     url = "/api/auth/login"
-    for password in (PASSWORD, "Wrong2026pass"):  # the right password or not: no hint
-        refused = await client.post(url, json={"username": username, "password": password})
-        assert refused.status == 400
-        problem = await refused.json()
-        assert rules_of(problem) == {"captcha.required"} and fields_of(problem) == {"/captcha"}
-        assert problem["violations"][0]["message"]["zh"] == "请输入验证码"
+    refused = await client.post(url, json={"username": username, "password": PASSWORD})
+    assert refused.status == 400
+    problem = await refused.json()
+    assert rules_of(problem) == {"captcha.required"} and fields_of(problem) == {"/captcha"}
+    assert problem["violations"][0]["message"]["zh"] == "请输入验证码"
+    guesses = [
+        await client.post(url, json={"username": name, "password": "Wrong2026pass"})
+        for name in (username, "no-such-unit")
+    ]
+    assert [g.status for g in guesses] == [401, 401]
+    bodies = [await g.json() for g in guesses]
+    assert [{k: v for k, v in b.items() if k != "instance"} for b in bodies].count(
+        {k: v for k, v in bodies[1].items() if k != "instance"}
+    ) == 2, bodies
     wrong = {"id": (await captcha(client))["id"], "answer": "ZZZZ"}
     body = {"username": username, "password": PASSWORD, "captcha": wrong}
     assert rules_of(await (await client.post(url, json=body)).json()) == {"captcha.wrong"}

@@ -24,9 +24,12 @@ async def login(request: web.Request) -> web.Response:
                 f"/{field}", "request.required", f"请填写{field}", f"{field} is required"
             )
     config = request.app[CONFIG]
-    await _captcha_if_required(request, username.strip(), body.get("captcha"))
     token, record = await auth.login(
-        username.strip(), password, config.token_ttl_minutes, client=client_address(request)
+        username.strip(),
+        password,
+        config.token_ttl_minutes,
+        client=client_address(request),
+        vouch=lambda account: _captcha_if_required(request, account, body.get("captcha")),
     )
     await record.fetch_related("account")
     return json_response(
@@ -38,16 +41,15 @@ async def login(request: web.Request) -> web.Response:
     )
 
 
-async def _captcha_if_required(request: web.Request, username: str, given: object) -> None:
+async def _captcha_if_required(request: web.Request, account: Account, given: object) -> None:
     """A process whose login asks for a captcha (manifest ``login_captcha``, e.g. websites'
     WS-02: account, password and captcha) is not sidestepped here: an account holding one of
-    those roles gives the captcha before its password is even checked, so this route is no
-    captcha-free way to try passwords. Other accounts log in as before."""
+    those roles gets no token without the captcha. It is asked only once the password is right
+    (guesses are bounded by the login lockout meanwhile), so that a wrong password gets the same
+    401 whether the name is a unit's, another account's or no one's: the captcha question never
+    tells which names exist. Other accounts log in as before."""
     roles = {r for p in request.app[KERNEL].processes.values() for r in p.login_captcha}
-    if not roles:
-        return
-    account = await Account.get_or_none(username=username)
-    if account is None or not set(account.roles) & roles:
+    if not set(account.roles) & roles:
         return
     answer = given if isinstance(given, dict) else {}
     await captcha.check(answer.get("id"), answer.get("answer"), client_address(request))
