@@ -11,11 +11,12 @@ field, in Chinese and English, and nothing is stored.
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import pytest
 
 from kernel.app import create_app
-from kernel.db.models import Application
+from kernel.db.models import Account, Application
 
 from .factories import CHANGE_DOCUMENT, codeassign_people, login, make_account, qr_login
 from .fw_helpers import ANSWER, bearer, page, people, person, profiles, run_jobs, save, saved
@@ -177,3 +178,52 @@ def test_the_walk_follows_refs_items_and_combinators_but_not_names(kernel):
         "id_number": 5,
     }
     assert typed["ids"] == [ID_X_TYPED, "bad"]  # the input is not changed in place
+
+
+async def test_a_typed_uscc_mobile_and_delivery_email_reach_the_effects_canonical(client):
+    """CA-02 through HTTP: the visitor types the USCC in lower-case full width and the mobile
+    with +86; the reviewer's deliver step takes an e-mail (its declared input) in full width.
+    The region, the unit account the step creates and the delivery record hold the canonical
+    forms."""
+    from plugins.codeassign.models import LoginImage
+
+    from .test_codeassign_journey import REQUEST, STAMPED
+    from .test_codeassign_journey import captcha as ca_captcha
+
+    await make_account(
+        "registry-bj",
+        "reviewer",
+        ["registry_reviewer"],
+        scopes=[{"process": "codeassign", "region": "110000"}],
+    )
+    reviewer = await login(client, "registry-bj")
+    typed = {**REQUEST, "uscc": "１１１１０１０８０００１２３４５７ｑ", "mobile": MOBILE_TYPED}
+    body = {"process": "codeassign", "workflow": "qr_request", "data": typed}
+    created = await client.post(
+        "/api/applications", json={**body, "captcha": await ca_captcha(client)}
+    )
+    assert created.status == 201, await created.text()
+    request = await created.json()
+    assert request["region"] == "110108"  # read from the canonical USCC
+    assert request["data"]["uscc"] == "11110108000123457Q"
+    visitor = {"Authorization": f"Bearer {request['access_token']}"}
+    url = f"/api/applications/{request['id']}"
+    form = {"type": "stamped_form", "file": io.BytesIO(STAMPED)}
+    uploaded = await client.post(
+        f"{url}/attachments", data=form, headers={**visitor, "If-Match": '"1"'}
+    )
+    assert uploaded.status == 201, await uploaded.text()
+    submitted = await client.post(
+        f"{url}/transitions/submit", headers={**visitor, "If-Match": '"2"'}
+    )
+    assert submitted.status == 200, await submitted.text()
+    delivered = await client.post(
+        f"{url}/transitions/deliver",
+        json={"input": {"channel": "email", "email": "ｌｉｓｉ＠ＥＸＡＭＰＬＥ.cn"}},
+        headers={**reviewer, "If-Match": '"3"'},
+    )
+    assert delivered.status == 200, await delivered.text()
+    unit = await Account.get(username="11110108000123457Q")
+    assert unit.profile["uscc"] == "11110108000123457Q" and unit.profile["mobile"] == "13800138000"
+    image = await LoginImage.get(request_id=request["id"])
+    assert image.delivered_to == "lisi@example.cn"
