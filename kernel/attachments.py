@@ -3,8 +3,10 @@
 An upload streams into a temporary file in the blob folder while it is hashed and counted, and
 is refused as soon as it passes its type's ``max_bytes``. Its media type is what its content is
 (the ``filetype`` signatures), never its file name or the client's Content-Type: a PDF called
-``photo.jpg`` is a PDF. Only a complete, fsync'd file is renamed to ``blobs/<sha[:2]>/<sha>``
-(one filesystem, so the rename is atomic), and only then may a ``Blob`` row name it. The
+``photo.jpg`` is a PDF, and it is kept and offered as ``photo.pdf`` — a file's name never
+claims a type its content does not have (``scan.exe`` holding a PNG is ``scan.png``). Only a
+complete, fsync'd file is renamed to ``blobs/<sha[:2]>/<sha>.<ext>`` (one filesystem, so the
+rename is atomic), and only then may a ``Blob`` row name it. The
 attachment row, the version bump and the audit record are one transaction. Identical files are
 stored once; a file is removed, after the commit, when no attachment uses it any more.
 """
@@ -16,6 +18,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable
@@ -88,8 +91,21 @@ class BlobStore:
     def of(cls, config: Config) -> BlobStore:
         return cls(config.data_dir / "blobs")
 
-    def path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256
+    def path(self, sha256: str, content_type: str) -> Path:
+        """Where a blob is kept: its hash, with the extension of its detected type."""
+        return self.root / sha256[:2] / f"{sha256}.{extension(content_type)}"
+
+    def locate(self, sha256: str, content_type: str) -> Path | None:
+        """The blob's file, also under the bare hash that blobs stored before had."""
+        for path in (self.path(sha256, content_type), self.root / sha256[:2] / sha256):
+            if path.is_file():
+                return path
+        return None
+
+    def files(self, sha256: str) -> list[Path]:
+        """Every file of one blob, whatever its extension."""
+        folder = self.root / sha256[:2]
+        return [p for p in (folder / sha256, *folder.glob(f"{sha256}.*")) if p.is_file()]
 
     async def receive(self, upload: Upload, kind: AttachmentType) -> Received:
         """Stream ``upload`` to a temporary file; refuse it as soon as it breaks ``kind``."""
@@ -107,7 +123,7 @@ class BlobStore:
 
     async def place(self, received: Received) -> None:
         """Rename the complete file to its hash; a file already there is the same: reuse it."""
-        final = self.path(received.sha256)
+        final = self.path(received.sha256, received.content_type)
         try:
             if final.exists():
                 received.temp.unlink()
@@ -131,7 +147,8 @@ class BlobStore:
             used = Attachment.filter(blob_id=sha).values("blob_id")
             await Blob.filter(sha256=sha).exclude(sha256__in=Subquery(used)).delete()
             if not await Blob.exists(sha256=sha):
-                self.path(sha).unlink(missing_ok=True)
+                for path in self.files(sha):
+                    path.unlink(missing_ok=True)
 
     async def collect_orphans(self, grace: dt.timedelta = ORPHAN_GRACE) -> list[str]:
         """Remove the files a crash left behind; return their names (relative to ``root``).
@@ -148,7 +165,8 @@ class BlobStore:
         named = set(await Blob.all().values_list("sha256", flat=True))
         removed = []
         for path in sorted(self.root.glob("*/*")) + sorted(self.root.glob(".upload-*.part")):
-            if path.is_file() and path.name not in named and path.stat().st_mtime < old:
+            sha = path.name.split(".", 1)[0]
+            if path.is_file() and sha not in named and path.stat().st_mtime < old:
                 path.unlink(missing_ok=True)
                 removed.append(str(path.relative_to(self.root)))
         used = Attachment.all().values("blob_id")
@@ -157,8 +175,8 @@ class BlobStore:
             .exclude(sha256__in=Subquery(used))
             .values_list("sha256", flat=True)
         )
+        removed += [str(p.relative_to(self.root)) for sha in unused for p in self.files(sha)]
         await self.release(unused)
-        removed += [str(self.path(sha).relative_to(self.root)) for sha in unused]
         if removed:
             log.warning("collected %d orphan blob file(s): %s", len(removed), ", ".join(removed))
         return removed
@@ -230,7 +248,8 @@ def _file_outcome(rule: str, zh: str, en: str, **params) -> Outcome:
     )
 
 
-def _extension(mime: str) -> str:
+def extension(mime: str) -> str:
+    """The usual extension of a media type: ``png``, ``jpg``, ``pdf``."""
     known = filetype.get_type(mime=mime)
     return known.extension if known else mime.rsplit("/", 1)[-1]
 
@@ -243,7 +262,7 @@ def _size(n: int) -> str:
 
 
 def wrong_type(kind: AttachmentType, found: filetype.Type | None) -> Outcome:
-    formats = [_extension(m) for m in kind.content_types]
+    formats = [extension(m) for m in kind.content_types]
     what_zh = f"{found.extension}文件" if found else "无法识别类型的文件"
     what_en = f"a {found.extension} file" if found else "of a type that cannot be recognised"
     return _file_outcome(
@@ -269,16 +288,22 @@ def _empty(kind: AttachmentType) -> tuple[str, str]:
     return f"{kind.title.zh}是空文件，请重新选择", f"{kind.title.en}: the file is empty"
 
 
+#: What a client's file name ends in when it names a type (``.jpg``, ``.exe``): replaced.
+_TYPED_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}$")
+
+
 def clean_filename(raw: str | None, kind: AttachmentType, content_type: str) -> str:
-    """The name shown and offered on download: no folders, no control characters, ≤ 255."""
+    """The name shown and offered on download: no folders, no control characters, ≤ 255, and
+    the extension of the type the content is, whatever the client called it (``scan.exe``
+    holding a PNG is offered as ``scan.png``, so no program opens it for what it is not)."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().strip(".")
-    if not name:
-        name = f"{kind.name}.{_extension(content_type)}"
-    if len(name) > 255:
-        suffix = Path(name).suffix[:16]
-        name = name[: 255 - len(suffix)] + suffix
-    return name
+    suffix = f".{extension(content_type)}"
+    typed = _TYPED_EXTENSION.search(name)
+    stem = (name[: typed.start()] if typed else name).strip().strip(".")
+    if stem.lower().endswith(suffix):  # "report.pdf.exe": "report.pdf", not "report.pdf.pdf"
+        stem = stem[: -len(suffix)]
+    return (stem or kind.name)[: 255 - len(suffix)] + suffix
 
 
 # -- attaching to an application ---------------------------------------------------------------

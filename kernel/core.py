@@ -158,7 +158,8 @@ class Kernel:
 
         Without a transition, the first one leaving the workflow's initial state (the
         submission) is checked. Rules only see a document that passed its schema, except the
-        rules that judge the step's input alone (``_input_rules``).
+        rules that judge the step's input alone (``_input_rules``), and only with its
+        identifiers in canonical form (``SchemaRegistry.normalise``), whoever calls.
         """
         proc = self.process(process)
         wf = self._workflow(proc, workflow, matter)
@@ -167,6 +168,7 @@ class Kernel:
         schema_id = proc.schema_for(wf.name, matter)
         if schema_id is not None:
             uri = self.schemas.resolve_id(schema_id, process)
+            document = self.schemas.normalise(uri, document)
             violations = self.schemas.validate(uri, document)
             if violations:
                 decision = Decision(as_of or clock.today(), (), tuple(violations))

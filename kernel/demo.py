@@ -176,11 +176,14 @@ async def _application(kernel: Kernel, raw: dict[str, Any]) -> Application | Non
 
 
 async def _visitor_application(kernel: Kernel, raw: dict[str, Any]) -> Application | None:
-    """Created once: a visitor's subject with the same data already there is left alone."""
+    """Created once: a visitor's subject with the same data already there is left alone
+    (compared as stored: with its identifiers in canonical form)."""
     existing = await Application.filter(
         process=raw["process"], workflow=raw["workflow"], owner__kind="visitor"
     ).values_list("data", flat=True)
-    if raw.get("data", {}) in existing:
+    process = kernel.process(raw["process"])
+    data = workflow.normalised(kernel, process, raw["workflow"], None, raw.get("data", {}))
+    if data in existing:
         return None
     async with in_transaction():
         account, _ = await new_visitor()

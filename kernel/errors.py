@@ -17,6 +17,7 @@ from aiohttp import web
 from .decision import Outcome
 from .problem import problem
 from .rules.model import Text
+from .schema_messages import describe
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +57,42 @@ class BadRequest(ApiError):
 
 
 def check_against(schema: Mapping[str, Any], value: Any, prefix: str) -> None:
-    """A request part checked against its JSON Schema: every problem, each naming its field."""
+    """A request part checked against its JSON Schema: every problem, each naming its field
+    by the schema's ``title`` (``请填写设置登录密码``, never ``请填写password``)."""
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
-    if errors:
-        raise BadRequest(
-            f"{prefix or '/'} is not valid",
-            [
+    if not errors:
+        return
+    outcomes: list[Outcome] = []
+    for error in errors:
+        base = prefix + "".join(f"/{p}" for p in error.absolute_path)
+        for pointer, _, message in describe(error, base, _titles_in(schema, prefix)):
+            outcomes.append(
                 Outcome(
                     rule="request.schema",
                     kind="violation",
-                    message=Text(f"填写内容不符合要求：{e.message}", e.message),
-                    fields=(prefix + "".join(f"/{p}" for p in e.absolute_path),),
+                    message=message,
+                    fields=(pointer or "/",),
                 )
-                for e in errors
-            ],
-        )
+            )
+    raise BadRequest(f"{prefix or '/'} is not valid", outcomes)
+
+
+def _titles_in(schema: Mapping[str, Any], prefix: str) -> Callable[[str], Text | None]:
+    """The title of the property at a pointer, following ``properties`` and ``items`` of an
+    inline schema (a ``then`` that requires a field does not repeat its title)."""
+
+    def title_of(pointer: str) -> Text | None:
+        node: Any = schema
+        for part in pointer.removeprefix(prefix).split("/")[1:]:
+            if not isinstance(node, Mapping):
+                return None
+            node = node.get("items") if part.isdigit() else (node.get("properties") or {}).get(part)
+        if not isinstance(node, Mapping) or not node.get("title"):
+            return None
+        return Text(node["title"], node.get("x-title-en") or node["title"])
+
+    return title_of
 
 
 class Unauthorized(ApiError):

@@ -65,8 +65,11 @@ def govflow_formats() -> Mapping[str, Callable[[str], object]]:
 
     Called once when the schema registry is built. Each checker receives a string and raises
     ``ValueError`` (ideally ``kernel.InvalidIdentifier``, whose Chinese and English messages
-    are shown to the applicant) when the value is not valid; its return value is ignored. The
-    kernel's own identifier formats (``uscc``, ``resident-id``, ``mobile-cn``, ...) are
+    are shown to the applicant) when the value is not valid. A checker that returns a string
+    returns the value's canonical form (``１１０１…031x`` -> ``1101…031X``): the kernel puts it
+    in place of what was typed before the document is validated, stored or shown to rules
+    (``kernel/schema_normalise.py``); ``None`` leaves the value as typed. The kernel's own
+    identifier formats (``uscc``, ``resident-id``, ``mobile-cn``, ...) are
     registered this way too. A later plugin may replace a format by using the same name.
     """
 

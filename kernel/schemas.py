@@ -37,6 +37,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from .decision import Outcome
 from .rules.model import Text
 from .schema_messages import TitleOf, describe
+from .schema_normalise import Plan, normalise, plan_of
 
 BASE = "https://govflow.local/schemas/"
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class SchemaRegistry:
     _compiled: dict[str, jsonschema_rs.Validator | None] = field(default_factory=dict)
     _compiled_registry: jsonschema_rs.Registry | None = None
     _fields: dict[str, dict[str, FieldInfo]] = field(default_factory=dict)
+    _plans: dict[str, Plan | None] = field(default_factory=dict)
 
     @classmethod
     def from_dirs(
@@ -135,6 +137,16 @@ class SchemaRegistry:
                 [(uri, self.schema(uri)) for uri in self.ids]
             )
         return self._compiled_registry
+
+    def normalise(self, schema_id: str, document: Any) -> Any:
+        """``document`` with every identifier its schema's formats know in canonical form
+        (``１１０１…031x`` -> ``1101…031X``), before it is validated, stored or shown to rules;
+        see ``kernel/schema_normalise.py``."""
+        uri = self.resolve_id(schema_id)
+        if uri not in self._plans:
+            resolved = self.registry.resolver().lookup(uri)
+            self._plans[uri] = plan_of(resolved.contents, self.formats, resolved.resolver)
+        return normalise(self._plans[uri], document, self.formats)
 
     def validate_draft(self, schema_id: str, document: Any) -> list[Outcome]:
         """The violations of a draft: the schema without its ``required`` (and the other

@@ -58,9 +58,18 @@ def _refuse(rule: str, zh: str | None = None, en: str | None = None) -> ApiError
     return error(en, [violation])
 
 
+#: The request's fields as the page names them: a Chinese message never shows ``target``.
+_FIELDS = {
+    "channel": ("发送方式", "The channel"),
+    "purpose": ("验证码用途", "The purpose"),
+    "target": ("手机号码或电子邮箱", "The mobile number or e-mail address"),
+}
+
+
 def _text(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise field_error(f"/{field}", "request.required", f"请填写{field}", f"{field} is required")
+        zh, en = _FIELDS[field]
+        raise field_error(f"/{field}", "request.required", f"请填写{zh}", f"{en} is required")
     return value.strip()
 
 

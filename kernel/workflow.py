@@ -34,6 +34,7 @@ from .plugins import await_me_maybe
 from .process import Process, Transition, Workflow
 from .rules.facts import FactError
 from .rules.model import Text
+from .schema_normalise import FormatCheck, normalise_against
 
 if TYPE_CHECKING:
     from tortoise.backends.base.client import BaseDBAsyncClient
@@ -113,6 +114,7 @@ async def create(
     check_may_start(process, wf, actor.account)
     data = with_matter(kernel, process, wf.name, matter, data)
     data = await with_server_fields(kernel, process.name, wf.name, actor, data)
+    data = normalised(kernel, process, wf.name, matter, data)
     check_draft(kernel, process, wf.name, matter, data)
     check_creation(kernel, process, wf, matter, data, actor)
     region = kernel.hook(process.name, "govflow_region")(
@@ -192,6 +194,18 @@ async def with_server_fields(
     for result in filled:
         fields.update(await await_me_maybe(result) or {})
     return {**data, **fields}
+
+
+def normalised(
+    kernel: Kernel, process: Process, workflow: str, matter: str | None, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The document with every identifier in canonical form (``１１０１…031x`` ->
+    ``1101…031X``, ``+86 138-0013-8000`` -> ``13800138000``), as its schema's formats write
+    them: what is checked, stored, shown and read by the rules (identifiers.md §0)."""
+    schema_id = process.schema_for(workflow, matter)
+    if schema_id is None:
+        return dict(data)
+    return kernel.schemas.normalise(kernel.schemas.resolve_id(schema_id, process.name), data)
 
 
 def check_draft(
@@ -290,6 +304,7 @@ async def save(
     data = await with_server_fields(
         kernel, application.process, application.workflow, Actor(owner), data
     )
+    data = normalised(kernel, process, application.workflow, application.matter, data)
     check_draft(kernel, process, application.workflow, application.matter, data)
     await _bump(application, if_match, actor, action="save", data=data)
     return application
@@ -494,13 +509,12 @@ async def transition(
         raise Conflict(f"version {if_match} is not the current version {application.version}")
     if step.reply == "required" and not (reply or "").strip():
         raise Unprocessable("a reply text is required", [_reply_required()])
-    input = check_input(step, input)
+    input = check_input(step, input, kernel.schemas.formats)
     stored = application.data
     if data is not None:
         owner = await Account.get(id=application.owner_id)
-        application.data = await with_server_fields(
-            kernel, process.name, wf.name, Actor(owner), data
-        )
+        filled = await with_server_fields(kernel, process.name, wf.name, Actor(owner), data)
+        application.data = normalised(kernel, process, wf.name, application.matter, filled)
     try:
         decision = await evaluate(kernel, actor, application, step, input)
     finally:
@@ -545,8 +559,12 @@ async def transition(
     return application, decision, handed
 
 
-def check_input(step: Transition, given: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The fields the transition declares, checked against its schema; nothing else passes."""
+def check_input(
+    step: Transition, given: Mapping[str, Any] | None, formats: Mapping[str, FormatCheck]
+) -> dict[str, Any]:
+    """The fields the transition declares, checked against its schema; nothing else passes.
+
+    Identifiers among them are put in canonical form first, as the document's are."""
     given = dict(given or {})
     if step.input is None:
         if given:
@@ -557,6 +575,7 @@ def check_input(step: Transition, given: Mapping[str, Any] | None) -> dict[str, 
                 f"'{step.name}' takes no input fields",
             )
         return given
+    given = normalise_against(step.input, given, formats)
     check_against(step.input, given, "/input")
     return given
 

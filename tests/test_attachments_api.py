@@ -135,7 +135,7 @@ async def test_a_png_is_stored_by_its_hash_and_downloaded_byte_identical(client,
     assert body["type"] == "application_form" and body["filename"] == "申请表（盖章）.png"
     assert (body["content_type"], body["size"], body["sha256"]) == ("image/png", len(content), sha)
     assert body["uploaded_at"] and body["title"]["zh"] == "加盖公章的申请表扫描件"
-    assert stored_files(blobs) == [blobs / sha[:2] / sha]
+    assert stored_files(blobs) == [blobs / sha[:2] / f"{sha}.png"]
 
     download = await client.get(body["url"], headers=unit)
     assert download.status == 200
@@ -304,7 +304,7 @@ async def test_uploading_the_same_type_again_replaces_it(client, blobs):
         ("application_form", "重新扫描.png")
     ]
     sha = second["sha256"]
-    assert stored_files(blobs) == [blobs / sha[:2] / sha]
+    assert stored_files(blobs) == [blobs / sha[:2] / f"{sha}.png"]
     assert [b.sha256 for b in await Blob.all()] == [sha]
     assert (await client.get(first["url"], headers=unit)).status == 404
 
@@ -457,7 +457,7 @@ async def test_deleting_the_material_removes_its_files_but_keeps_shared_ones(cli
     )
     assert deleted.status == 204
     sha = hashlib.sha256(shared).hexdigest()
-    assert stored_files(blobs) == [blobs / sha[:2] / sha]
+    assert stored_files(blobs) == [blobs / sha[:2] / f"{sha}.png"]
     assert [b.sha256 for b in await Blob.all()] == [sha]
     assert await Attachment.filter(application_id=doomed["id"]).count() == 0
     assert await (await client.get(other["url"], headers=unit)).read() == shared
@@ -642,3 +642,62 @@ async def test_a_large_jpeg_photo_is_accepted_as_a_jpeg(client):
     body = await response.json()
     assert (body["content_type"], body["size"]) == ("image/jpeg", len(content))
     assert await (await client.get(body["url"], headers=person)).read() == content
+
+
+@pytest.mark.parametrize(
+    ("named", "claimed"),
+    [("scan.jpg", "image/jpeg"), ("scan.exe", "application/x-msdownload"), ("scan", "")],
+)
+async def test_a_png_named_otherwise_is_stored_and_served_as_a_png(client, blobs, named, claimed):
+    """#12 point 11: the name never claims a type the content does not have."""
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    content = png(9)
+    response = await upload(
+        client,
+        unit,
+        app["id"],
+        "application_form",
+        content,
+        version=1,
+        filename=named,
+        content_type=claimed or "application/octet-stream",
+    )
+    body = await response.json()
+    assert response.status == 201, body
+    assert (body["filename"], body["content_type"]) == ("scan.png", "image/png")
+    sha = hashlib.sha256(content).hexdigest()
+    on_disk = blobs / sha[:2] / f"{sha}.png"
+    assert stored_files(blobs) == [on_disk] and on_disk.read_bytes() == content
+
+    download = await client.get(body["url"], headers=unit)
+    assert download.status == 200 and await download.read() == content
+    assert download.headers["Content-Type"] == "image/png"
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\"scan.png\"; filename*=UTF-8''scan.png"
+    )
+    listed = await (
+        await client.get(f"/api/applications/{app['id']}/attachments", headers=unit)
+    ).json()
+    assert [a["filename"] for a in listed["items"]] == ["scan.png"]
+
+
+async def test_a_file_stored_under_its_bare_hash_before_is_still_served(client, blobs):
+    """Blobs placed before files got their extension (``blobs/ab/<sha>``) stay readable, and
+    go with their last attachment like the others."""
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    content = png(10)
+    body = await (
+        await upload(client, unit, app["id"], "application_form", content, version=1)
+    ).json()
+    sha = body["sha256"]
+    (blobs / sha[:2] / f"{sha}.png").rename(blobs / sha[:2] / sha)
+    download = await client.get(body["url"], headers=unit)
+    assert download.status == 200 and await download.read() == content
+    removed = await client.delete(
+        f"/api/applications/{app['id']}/attachments/{body['id']}",
+        headers={**unit, "If-Match": '"2"'},
+    )
+    assert removed.status == 204
+    assert stored_files(blobs) == []

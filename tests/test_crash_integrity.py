@@ -85,15 +85,16 @@ async def _integrity(url: str, blobs: BlobStore) -> dict[str, int]:
                 f"trail {[r.seq for r in trail]}"
             )
             assert application.state == trail[-1].to_state
-        named = set(await Blob.all().values_list("sha256", flat=True))
+        rows = await Blob.all().values_list("sha256", "content_type")
+        named = {sha for sha, _ in rows}
         used = set(await Attachment.all().values_list("blob_id", flat=True))
         assert used <= named
-        assert all(blobs.path(sha).is_file() for sha in named), "a row names a missing file"
-        on_disk = {p.name for p in blobs.root.glob("*/*") if p.is_file()}
+        assert all(blobs.path(*row).is_file() for row in rows), "a row names a missing file"
+        on_disk = {p.name.split(".")[0] for p in blobs.root.glob("*/*") if p.is_file()}
         # What a crash may leave: files placed but never committed. Collected once their grace
         # period is over (here: at once), and nothing a row names goes with them.
         await blobs.collect_orphans(grace=dt.timedelta(0))
-        left = {p.name for p in blobs.root.glob("*/*") if p.is_file()}
+        left = {p.name.split(".")[0] for p in blobs.root.glob("*/*") if p.is_file()}
         assert left == named, "after the collection, the files on disk are those rows name"
         assert not list(blobs.root.glob(".upload-*.part"))
         return {

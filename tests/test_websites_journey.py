@@ -396,7 +396,8 @@ async def test_WS02_login_takes_account_password_and_captcha(client):
         await client.get("/api/auth/me", headers={"Authorization": f"Bearer {session['token']}"})
     ).json()
     assert me["display_name"] == "北京市公安局"
-    assert me["profile"]["handler_landline"] == "01052035000"
+    # Typed 01052035000: kept in the landline format's canonical form (#12 point 9).
+    assert me["profile"]["handler_landline"] == "010-52035000"
     assert "password" not in me["profile"]
 
 

@@ -13,6 +13,9 @@ from .http import json_object, json_response
 
 routes = web.RouteTableDef()
 
+#: How the login page names its fields: a Chinese message never shows ``password``.
+LOGIN_FIELDS = {"username": ("用户名", "The user name"), "password": ("密码", "The password")}
+
 
 @routes.post("/api/auth/login")
 async def login(request: web.Request) -> web.Response:
@@ -20,9 +23,8 @@ async def login(request: web.Request) -> web.Response:
     username, password = body.get("username"), body.get("password")
     for field, value in (("username", username), ("password", password)):
         if not isinstance(value, str) or not value:
-            raise field_error(
-                f"/{field}", "request.required", f"请填写{field}", f"{field} is required"
-            )
+            zh, en = LOGIN_FIELDS[field]
+            raise field_error(f"/{field}", "request.required", f"请填写{zh}", f"{en} is required")
     config = request.app[CONFIG]
     token, record = await auth.login(
         username.strip(),

@@ -150,8 +150,9 @@ async def download(request: web.Request) -> web.StreamResponse:
         await readable(request, account, attachment.application_id)
     except NotFound:
         raise missing from None  # the same answer whether it exists or not
-    path = BlobStore.of(kernel.config).path(attachment.blob.sha256)
-    if not path.is_file():
+    blob = attachment.blob
+    path = BlobStore.of(kernel.config).locate(blob.sha256, blob.content_type)
+    if path is None:
         raise missing
     return web.FileResponse(
         path,

@@ -15,6 +15,7 @@ from .. import auth
 from ..contract import Call, Route
 from ..core import Kernel
 from ..errors import Forbidden, check_against
+from ..schema_normalise import normalise_against
 from ..throttle import client_address
 from .http import json_object, json_response
 from .subjects import actor as actor_of
@@ -37,7 +38,8 @@ def _serving(kernel: Kernel, process: str, route: Route) -> Any:
         actor = _admitted(request, process, route)
         body = None
         if route.body is not None and route.body_media == "application/json":
-            body = await json_object(request)
+            formats = kernel.schemas.formats  # identifiers in canonical form, as in documents
+            body = normalise_against(route.body, await json_object(request), formats)
             check_against(route.body, body, "")
         call = Call(
             request=request,
