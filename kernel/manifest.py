@@ -140,7 +140,13 @@ def _workflow(name: str, raw: dict[str, Any]) -> Workflow:
         create_rulesets=tuple(raw.get("create_rulesets", ())),
         save_route=raw.get("save_route"),
         states=tuple(
-            State(s["name"], _text(s["title"]), s.get("initial", False), s.get("final", False))
+            State(
+                s["name"],
+                _text(s["title"]),
+                s.get("initial", False),
+                s.get("final", False),
+                s.get("before_review", False),
+            )
             for s in raw["states"]
         ),
         transitions=tuple(

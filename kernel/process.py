@@ -22,6 +22,10 @@ class State:
     title: Text
     initial: bool = False
     final: bool = False
+    #: Still with the applicant and the parties taking part (engineers' 未上报: the enterprise
+    #: has not reported the declaration yet): a step into it does not submit the subject, so
+    #: reviewers neither list nor read it until it first reaches another state.
+    before_review: bool = False
 
 
 @dataclass(frozen=True)

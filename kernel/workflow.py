@@ -554,6 +554,7 @@ async def transition(
         decision=decision,
         messages=messages,
         within=effects_of,
+        submits=not wf.state(step.target).before_review,
     )
     kernel.metrics.transition(process.name, step.name)
     return application, decision, handed
@@ -603,8 +604,13 @@ async def _bump(
     messages=(),
     within: Callable[[BaseDBAsyncClient], Awaitable[Any]] | None = None,
     deleted: bool = False,
+    submits: bool = True,
 ) -> Any:
     """One atomic write: the guarded update, the audit record, the outbox rows, ``within``.
+
+    A move to a state with ``submits`` (not ``before_review``) stamps ``submitted_at`` the first
+    time: from then on the subject is before its reviewers. Deletability does not hang on it
+    (``ever_moved`` reads the trail).
 
     Afterwards ``application`` holds what this write stored. Read back after the commit, it
     could be another writer's newer version, and its ETag would let this client overwrite it.
@@ -616,7 +622,7 @@ async def _bump(
         changes["deleted_at"] = clock.now()
     if state is not None:
         changes["state"] = state
-        if application.submitted_at is None:  # it left the start: never deletable again
+        if application.submitted_at is None and submits:
             changes["submitted_at"] = clock.now()
     async with in_transaction() as conn:
         updated = (
