@@ -9,7 +9,7 @@ document schemas that this installation really has.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .openapi_schemas import COMPONENTS
@@ -36,6 +36,8 @@ class Known:
     response: Schema | None = None
     media_type: str = "application/json"
     body_media: str = "application/json"
+    #: Answers beyond success and problem details, by status (they replace the default ones).
+    responses: dict[str, Schema] = field(default_factory=dict)
 
 
 IF_MATCH = (("If-Match", True, 'The version read, as its ETag ("3")'),)
@@ -87,6 +89,23 @@ def _reply(processes: list[str], documents: list[str]) -> Schema:
     return _object({"reply": {**STRING, "description": "答复意见 / reply to the applicant"}})
 
 
+def _batch(processes: list[str], documents: list[str]) -> Schema:
+    from .api.applications import BATCH_BODY
+
+    return dict(BATCH_BODY)
+
+
+def _code_request(processes: list[str], documents: list[str]) -> Schema:
+    return _object(
+        {
+            "channel": {"enum": ["sms", "email"]},
+            "target": {**STRING, "description": "The mobile number or e-mail address"},
+            "purpose": {**STRING, "description": "One the processes declare"},
+        },
+        ("channel", "target", "purpose"),
+    )
+
+
 def _validate(processes: list[str], documents: list[str]) -> Schema:
     return _object(
         {
@@ -112,7 +131,18 @@ _LIST_QUERY = (
 )
 
 KNOWN: dict[tuple[str, str], Known] = {
-    ("GET", "/healthz"): Known("健康检查", "Health check", auth="none"),
+    ("GET", "/healthz"): Known(
+        "健康检查",
+        "Health check",
+        auth="none",
+        response={"$ref": f"{COMPONENTS}Health"},
+        responses={
+            "503": {
+                "description": "数据库不可达 / The database cannot be reached (same body)",
+                "content": {"application/json": {"schema": {"$ref": f"{COMPONENTS}Health"}}},
+            }
+        },
+    ),
     ("GET", "/metrics"): Known(
         "运行指标", "Prometheus metrics (reviewers, admins)", media_type="text/plain"
     ),
@@ -133,6 +163,12 @@ KNOWN: dict[tuple[str, str], Known] = {
     ("POST", "/api/auth/login"): Known("登录", "Log in", body=_login, auth="none"),
     ("POST", "/api/auth/logout"): Known("退出登录", "Log out", status=204),
     ("GET", "/api/auth/me"): Known("当前账号", "The current account"),
+    ("GET", "/api/agreements/{text_id}"): Known(
+        "协议文本", "The text in force, and whether the caller agreed", auth="optional"
+    ),
+    ("POST", "/api/verification-codes"): Known(
+        "获取验证码", "Send a verification code", status=202, body=_code_request, auth="none"
+    ),
     ("POST", "/api/auth/agreements"): Known(
         "同意文本", "Agree to a text", status=201, body=_agreement
     ),
@@ -172,6 +208,9 @@ KNOWN: dict[tuple[str, str], Known] = {
         body_required=False,
         headers=IF_MATCH,
     ),
+    ("POST", "/api/batch/transitions/{name}"): Known(
+        "批量办理", "Take one transition on many applications", body=_batch
+    ),
     ("POST", "/api/applications/{id}/validate"): Known(
         "校验已保存的申请",
         "Validate the stored application",
@@ -187,6 +226,9 @@ KNOWN: dict[tuple[str, str], Known] = {
         body_media="multipart/form-data",
         headers=IF_MATCH,
     ),
+    ("GET", "/api/applications/{id}/attachments"): Known(
+        "附件列表", "The attached files and the types this application takes"
+    ),
     ("DELETE", "/api/applications/{id}/attachments/{attachment_id}"): Known(
         "删除附件", "Remove an attached file", status=204, headers=IF_MATCH
     ),
@@ -196,12 +238,23 @@ KNOWN: dict[tuple[str, str], Known] = {
     ("GET", "/api/applications/{id}/forms/{name}.pdf"): Known(
         "下载表格", "Download a form, filled in from the application", media_type="application/pdf"
     ),
+    ("GET", "/api/applications/{id}/forms"): Known("表格列表", "The forms to download"),
+    ("GET", "/api/applications/{id}/correction-notice.pdf"): Known(
+        "补正告知书",
+        "The correction notice: why a transition would be refused now",
+        query=(("transition", STRING, "Which transition (default: the first open one)"),),
+        media_type="application/pdf",
+    ),
 }
 
 #: Path parameters with a shape the route pattern does not say.
 PATH_PARAMETERS: dict[str, Schema] = {
     "id": {"type": "integer", "minimum": 1},
     "attachment_id": {"type": "integer", "minimum": 1},
+    "text_id": {**STRING, "minLength": 1, "maxLength": 64},
+    "name": {**STRING, "minLength": 1, "maxLength": 64, "description": "Its name in the workflow"},
+    "login": {**STRING, "minLength": 1, "maxLength": 64},
+    "uscc": {**STRING, "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "统一社会信用代码"},
 }
 #: Headers with a shape: If-Match is a version, written as its ETag or bare.
 HEADERS: dict[str, Schema] = {"If-Match": {"type": "string", "pattern": '^(W/)?"?[0-9]{1,10}"?$'}}

@@ -71,6 +71,19 @@ DECISION = {
         "outcomes": {"type": "array", "items": {"$ref": f"{COMPONENTS}Outcome"}},
     },
 }
+HEALTH = {
+    "type": "object",
+    "description": "Whether the service can serve: its database, rules and outside services.",
+    "required": ["status", "database", "rulesets", "last_reload", "reload_errors", "adapters"],
+    "properties": {
+        "status": {"enum": ["ok", "degraded"]},
+        "database": {"enum": ["ok", "unreachable"]},
+        "rulesets": {"type": "integer", "minimum": 0},
+        "last_reload": {"type": ["string", "null"], "format": "date-time"},
+        "reload_errors": {"type": "object"},
+        "adapters": {"type": "object"},
+    },
+}
 PROBLEM = {
     "type": "object",
     "description": "RFC 9457 problem details, titled in Chinese and English.",
@@ -84,6 +97,22 @@ PROBLEM = {
         "violations": {"type": "array", "items": {"$ref": f"{COMPONENTS}Outcome"}},
     },
 }
+
+
+#: The error responses operations refer to, each RFC 9457 problem details.
+PROBLEMS = {
+    "Problem": "请求未能完成 / The request failed",
+    "Unauthorized": "未登录或登录已失效 / No token, or the one sent is unknown or expired",
+    "Forbidden": "没有权限 / The account may not do this",
+    "Unavailable": "服务暂不可用 / The database cannot be reached: try again later",
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": f"{description} (RFC 9457 problem details)",
+        "content": {"application/problem+json": {"schema": {"$ref": f"{COMPONENTS}Problem"}}},
+    }
 
 
 def component_name(uri: str) -> str:
@@ -136,16 +165,10 @@ def components(registry: SchemaRegistry) -> dict[str, Any]:
             "Outcome": OUTCOME,
             "Decision": DECISION,
             "Problem": PROBLEM,
+            "Health": HEALTH,
             **process_schemas(registry),
         },
-        "responses": {
-            "Problem": {
-                "description": "请求未能完成 / The request failed: RFC 9457 problem details",
-                "content": {
-                    "application/problem+json": {"schema": {"$ref": f"{COMPONENTS}Problem"}}
-                },
-            }
-        },
+        "responses": {name: _problem(text) for name, text in PROBLEMS.items()},
         "securitySchemes": {
             "bearer": {
                 "type": "http",
