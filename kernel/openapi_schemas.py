@@ -14,6 +14,7 @@ import re
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
+from .openapi_shapes import shapes
 from .schemas import BASE, SchemaRegistry
 
 COMPONENTS = "#/components/schemas/"
@@ -69,19 +70,6 @@ DECISION = {
             },
         },
         "outcomes": {"type": "array", "items": {"$ref": f"{COMPONENTS}Outcome"}},
-    },
-}
-HEALTH = {
-    "type": "object",
-    "description": "Whether the service can serve: its database, rules and outside services.",
-    "required": ["status", "database", "rulesets", "last_reload", "reload_errors", "adapters"],
-    "properties": {
-        "status": {"enum": ["ok", "degraded"]},
-        "database": {"enum": ["ok", "unreachable"]},
-        "rulesets": {"type": "integer", "minimum": 0},
-        "last_reload": {"type": ["string", "null"], "format": "date-time"},
-        "reload_errors": {"type": "object"},
-        "adapters": {"type": "object"},
     },
 }
 PROBLEM = {
@@ -165,7 +153,7 @@ def components(registry: SchemaRegistry) -> dict[str, Any]:
             "Outcome": OUTCOME,
             "Decision": DECISION,
             "Problem": PROBLEM,
-            "Health": HEALTH,
+            **shapes(),
             **process_schemas(registry),
         },
         "responses": {name: _problem(text) for name, text in PROBLEMS.items()},
