@@ -213,10 +213,10 @@ def _path_parameters(
     path: str, processes: list[str], patterns: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """Path parameters; a value the route pattern cannot match is declared invalid too."""
-    params = []
+    params, patterns = [], patterns or {}
     for name in _PARAMETER.findall(path):
         schema = PATH_PARAMETERS.get(name, {"type": "string"})
-        if name in (patterns or {}) and schema.get("type") == "string":
+        if name in patterns and schema.get("type") == "string":
             schema = {**schema, "pattern": f"^(?:{patterns[name]})$"}
         if name == "process":
             schema = {"enum": processes}
