@@ -174,7 +174,6 @@ def _plugin_operation(
     success: dict[str, Any] = {"description": "成功 / Success"}
     if route.status != 204:
         success["content"] = {route.response_media: {"schema": dict(route.response or {})}}
-    problem = {"$ref": "#/components/responses/Problem"}
     operation: dict[str, Any] = {
         "operationId": f"{process}.{getattr(handler, '__name__', 'route')}.{method.lower()}",
         "tags": [process],
@@ -182,8 +181,8 @@ def _plugin_operation(
         "description": doc,
         "x-title": route.title.as_dict(),
         "x-access": route.access if isinstance(route.access, str) else list(route.access),
-        "parameters": _path_parameters(path, processes),
-        "responses": {str(route.status): success, "4XX": problem, "default": problem},
+        "parameters": _path_parameters(path, processes, _patterns(route.path)),
+        "responses": {str(route.status): success, **_errors(route.access)},
         "security": _security(Known("", "", auth=auth)),
     }
     if route.body is not None:
@@ -194,10 +193,31 @@ def _plugin_operation(
     return operation
 
 
-def _path_parameters(path: str, processes: list[str]) -> list[dict[str, Any]]:
-    params = []
+def _patterns(template: str) -> dict[str, str]:
+    """The regex of each ``{name:regex}`` in a route template (a regex may hold braces)."""
+    found: dict[str, str] = {}
+    start, depth = -1, 0
+    for i, char in enumerate(template):
+        if char == "{":
+            depth += 1
+            start = i if depth == 1 else start
+        elif char == "}":
+            depth -= 1
+            if depth == 0 and ":" in template[start:i]:
+                name, regex = template[start + 1 : i].split(":", 1)
+                found[name] = regex
+    return found
+
+
+def _path_parameters(
+    path: str, processes: list[str], patterns: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Path parameters; a value the route pattern cannot match is declared invalid too."""
+    params, patterns = [], patterns or {}
     for name in _PARAMETER.findall(path):
         schema = PATH_PARAMETERS.get(name, {"type": "string"})
+        if name in patterns and schema.get("type") == "string":
+            schema = {**schema, "pattern": f"^(?:{patterns[name]})$"}
         if name == "process":
             schema = {"enum": processes}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
@@ -231,8 +251,22 @@ def _responses(known: Known | None, method: str) -> dict[str, Any]:
         media = known.media_type if known else "application/json"
         schema = (known.response if known else None) or {}
         success["content"] = {media: {"schema": schema}}
-    problem = {"$ref": "#/components/responses/Problem"}
-    return {str(status) if known else "2XX": success, "4XX": problem, "default": problem}
+    extra = known.responses if known else {}
+    return {str(status) if known else "2XX": success, **_errors(None), **extra}
+
+
+def _errors(access: Any) -> dict[str, Any]:
+    """What the server answers when it refuses: problem details, and nothing undeclared.
+
+    No ``default``: a status the document does not name is a lie the fuzz test catches. 401
+    everywhere (a token that is sent is checked, even where none is needed), 403 where the
+    operation is for some roles only; any other 4xx is described by ``4XX``, and 503 is the
+    answer while the database cannot be reached.
+    """
+    refs = {"401": "Unauthorized", "403": "Forbidden", "4XX": "Problem", "503": "Unavailable"}
+    if not isinstance(access, tuple):
+        refs.pop("403")
+    return {status: {"$ref": f"#/components/responses/{name}"} for status, name in refs.items()}
 
 
 def _security(known: Known | None) -> list[dict[str, list[str]]]:

@@ -9,9 +9,10 @@ document schemas that this installation really has.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from . import openapi_shapes as shapes
 from .openapi_schemas import COMPONENTS
 
 Schema = dict[str, Any]
@@ -36,6 +37,8 @@ class Known:
     response: Schema | None = None
     media_type: str = "application/json"
     body_media: str = "application/json"
+    #: Answers beyond success and problem details, by status (they replace the default ones).
+    responses: dict[str, Schema] = field(default_factory=dict)
 
 
 IF_MATCH = (("If-Match", True, 'The version read, as its ETag ("3")'),)
@@ -78,6 +81,10 @@ def _create(processes: list[str], documents: list[str]) -> Schema:
             "workflow": STRING,
             "matter": STRING,
             "data": _document(documents),
+            "captcha": {
+                **_object({"id": STRING, "answer": STRING}, ("id", "answer")),
+                "description": "Without an account: the captcha answered (public workflows)",
+            },
         },
         ("process",),
     )
@@ -88,7 +95,29 @@ def _save(processes: list[str], documents: list[str]) -> Schema:
 
 
 def _reply(processes: list[str], documents: list[str]) -> Schema:
-    return _object({"reply": {**STRING, "description": "答复意见 / reply to the applicant"}})
+    return _object(
+        {
+            "reply": {**STRING, "description": "答复意见 / reply to the applicant"},
+            "input": {**OBJECT, "description": "The fields the transition declares"},
+        }
+    )
+
+
+def _batch(processes: list[str], documents: list[str]) -> Schema:
+    from .api.applications import BATCH_BODY
+
+    return dict(BATCH_BODY)
+
+
+def _code_request(processes: list[str], documents: list[str]) -> Schema:
+    return _object(
+        {
+            "channel": {"enum": ["sms", "email"]},
+            "target": {**STRING, "description": "The mobile number or e-mail address"},
+            "purpose": {**STRING, "description": "One the processes declare"},
+        },
+        ("channel", "target", "purpose"),
+    )
 
 
 def _validate(processes: list[str], documents: list[str]) -> Schema:
@@ -116,7 +145,18 @@ _LIST_QUERY = (
 )
 
 KNOWN: dict[tuple[str, str], Known] = {
-    ("GET", "/healthz"): Known("健康检查", "Health check", auth="none"),
+    ("GET", "/healthz"): Known(
+        "健康检查",
+        "Health check",
+        auth="none",
+        response={"$ref": f"{COMPONENTS}Health"},
+        responses={
+            "503": {
+                "description": "数据库不可达 / The database cannot be reached (same body)",
+                "content": {"application/json": {"schema": {"$ref": f"{COMPONENTS}Health"}}},
+            }
+        },
+    ),
     ("GET", "/metrics"): Known(
         "运行指标", "Prometheus metrics (reviewers, admins)", media_type="text/plain"
     ),
@@ -136,7 +176,21 @@ KNOWN: dict[tuple[str, str], Known] = {
     ("GET", "/api/rules"): Known("规则集", "Rulesets, versions and sources (reviewers, admins)"),
     ("POST", "/api/auth/login"): Known("登录", "Log in", body=_login, auth="none"),
     ("POST", "/api/auth/logout"): Known("退出登录", "Log out", status=204),
-    ("GET", "/api/auth/me"): Known("当前账号", "The current account"),
+    ("GET", "/api/auth/me"): Known("当前账号", "The current account", response=shapes.ACCOUNT),
+    ("GET", "/api/agreements/{text_id}"): Known(
+        "协议文本",
+        "The text in force, and whether the caller agreed",
+        auth="optional",
+        response=shapes.AGREEMENT_TEXT,
+    ),
+    ("POST", "/api/verification-codes"): Known(
+        "获取验证码",
+        "Send a verification code",
+        status=202,
+        body=_code_request,
+        auth="none",
+        response=shapes.CODE_SENT,
+    ),
     ("POST", "/api/auth/agreements"): Known(
         "同意文本", "Agree to a text", status=201, body=_agreement
     ),
@@ -160,14 +214,31 @@ KNOWN: dict[tuple[str, str], Known] = {
         status=201,
         body=_create,
         headers=(("Idempotency-Key", False, "Repeat a request safely: same key, same answer"),),
+        # A public entry workflow starts without an account, behind a captcha.
+        auth="optional",
+        response=shapes.APPLICATION_REF,
     ),
-    ("GET", "/api/applications"): Known("申请列表", "List applications", query=_LIST_QUERY),
-    ("GET", "/api/applications/{id}"): Known("查看申请", "Read an application"),
+    ("GET", "/api/applications"): Known(
+        "申请列表", "List applications", query=_LIST_QUERY, response=shapes.PAGE
+    ),
+    ("GET", "/api/applications/{id}"): Known(
+        "查看申请", "Read an application", response=shapes.APPLICATION_REF
+    ),
     ("PUT", "/api/applications/{id}"): Known(
-        "暂存", "Save the draft", body=_save, headers=IF_MATCH
+        "暂存", "Save the draft", body=_save, headers=IF_MATCH, response=shapes.APPLICATION_REF
     ),
     ("DELETE", "/api/applications/{id}"): Known(
-        "删除申报材料", "Delete the material of a draft", status=204, headers=IF_MATCH
+        "删除申报材料",
+        "Delete the material of a draft",
+        status=204,
+        headers=IF_MATCH,
+        responses={
+            "200": {
+                "description": "已提交过：材料删除，申请保留 / Once submitted: material gone, "
+                "the application kept",
+                "content": {"application/json": {"schema": shapes.APPLICATION_REF}},
+            }
+        },
     ),
     ("POST", "/api/applications/{id}/transitions/{name}"): Known(
         "办理操作",
@@ -175,6 +246,10 @@ KNOWN: dict[tuple[str, str], Known] = {
         body=_reply,
         body_required=False,
         headers=IF_MATCH,
+        response=shapes.STEP,
+    ),
+    ("POST", "/api/batch/transitions/{name}"): Known(
+        "批量办理", "Take one transition on many applications", body=_batch, response=shapes.BATCH
     ),
     ("POST", "/api/applications/{id}/validate"): Known(
         "校验已保存的申请",
@@ -182,7 +257,9 @@ KNOWN: dict[tuple[str, str], Known] = {
         query=(("transition", STRING, "Which transition (default: the first open one)"),),
         response={"$ref": f"{COMPONENTS}Decision"},
     ),
-    ("GET", "/api/applications/{id}/history"): Known("办理记录", "History with decisions"),
+    ("GET", "/api/applications/{id}/history"): Known(
+        "办理记录", "History with decisions", response=shapes.items({"type": "object"})
+    ),
     ("POST", "/api/applications/{id}/attachments"): Known(
         "上传附件",
         "Attach a file",
@@ -190,6 +267,14 @@ KNOWN: dict[tuple[str, str], Known] = {
         body=_upload,
         body_media="multipart/form-data",
         headers=IF_MATCH,
+        response={"$ref": f"{COMPONENTS}Attachment"},
+    ),
+    ("GET", "/api/applications/{id}/attachments"): Known(
+        "附件列表",
+        "The attached files and the types this application takes",
+        response=shapes.items(
+            {"$ref": f"{COMPONENTS}Attachment"}, types={"type": "array", "items": OBJECT}
+        ),
     ),
     ("DELETE", "/api/applications/{id}/attachments/{attachment_id}"): Known(
         "删除附件", "Remove an attached file", status=204, headers=IF_MATCH
@@ -200,12 +285,27 @@ KNOWN: dict[tuple[str, str], Known] = {
     ("GET", "/api/applications/{id}/forms/{name}.pdf"): Known(
         "下载表格", "Download a form, filled in from the application", media_type="application/pdf"
     ),
+    ("GET", "/api/applications/{id}/forms"): Known(
+        "表格列表",
+        "The forms to download",
+        response=shapes.items({**OBJECT, "required": ["name", "url"]}),
+    ),
+    ("GET", "/api/applications/{id}/correction-notice.pdf"): Known(
+        "补正告知书",
+        "The correction notice: why a transition would be refused now",
+        query=(("transition", STRING, "Which transition (default: the first open one)"),),
+        media_type="application/pdf",
+    ),
 }
 
 #: Path parameters with a shape the route pattern does not say.
 PATH_PARAMETERS: dict[str, Schema] = {
     "id": {"type": "integer", "minimum": 1},
     "attachment_id": {"type": "integer", "minimum": 1},
+    "text_id": {**STRING, "minLength": 1, "maxLength": 64},
+    "name": {**STRING, "minLength": 1, "maxLength": 64, "description": "Its name in the workflow"},
+    "login": {**STRING, "minLength": 1, "maxLength": 64},
+    "uscc": {**STRING, "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "统一社会信用代码"},
 }
 #: Headers with a shape: If-Match is a version, written as its ETag or bare.
 HEADERS: dict[str, Schema] = {"If-Match": {"type": "string", "pattern": '^(W/)?"?[0-9]{1,10}"?$'}}

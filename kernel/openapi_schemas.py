@@ -14,6 +14,7 @@ import re
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
+from .openapi_shapes import shapes
 from .schemas import BASE, SchemaRegistry
 
 COMPONENTS = "#/components/schemas/"
@@ -86,6 +87,22 @@ PROBLEM = {
 }
 
 
+#: The error responses operations refer to, each RFC 9457 problem details.
+PROBLEMS = {
+    "Problem": "请求未能完成 / The request failed",
+    "Unauthorized": "未登录或登录已失效 / No token, or the one sent is unknown or expired",
+    "Forbidden": "没有权限 / The account may not do this",
+    "Unavailable": "服务暂不可用 / The database cannot be reached: try again later",
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": f"{description} (RFC 9457 problem details)",
+        "content": {"application/problem+json": {"schema": {"$ref": f"{COMPONENTS}Problem"}}},
+    }
+
+
 def component_name(uri: str) -> str:
     """``https://govflow.local/schemas/foreignwork/defs.json`` -> ``foreignwork.defs``."""
     name = uri.removeprefix(BASE).removesuffix(".json").replace("/", ".")
@@ -136,16 +153,10 @@ def components(registry: SchemaRegistry) -> dict[str, Any]:
             "Outcome": OUTCOME,
             "Decision": DECISION,
             "Problem": PROBLEM,
+            **shapes(),
             **process_schemas(registry),
         },
-        "responses": {
-            "Problem": {
-                "description": "请求未能完成 / The request failed: RFC 9457 problem details",
-                "content": {
-                    "application/problem+json": {"schema": {"$ref": f"{COMPONENTS}Problem"}}
-                },
-            }
-        },
+        "responses": {name: _problem(text) for name, text in PROBLEMS.items()},
         "securitySchemes": {
             "bearer": {
                 "type": "http",

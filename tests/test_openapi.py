@@ -117,3 +117,53 @@ async def test_the_docs_page_is_html_that_names_every_path_and_schema(client, sp
         assert f"<code>{path}</code>" in page, path
     assert 'id="schema-codeassign.application"' in page
     assert "暂存 / Save the draft" in page and "经办人手机号码 / Handler&#x27;s mobile" in page
+
+
+async def test_forms_attachments_and_the_correction_notice_are_marked_as_needing_a_token(
+    client, spec
+):
+    """#12 point 11: the document says what the server does, a 401 problem without a token."""
+    application = "/api/applications/1"
+    for path in (
+        "/api/applications/{id}/forms",
+        "/api/applications/{id}/forms/{name}.pdf",
+        "/api/applications/{id}/attachments",
+        "/api/attachments/{id}",
+        "/api/applications/{id}/correction-notice.pdf",
+    ):
+        operation = spec["paths"][path]["get"]
+        assert operation["security"] == [{"bearer": []}], path
+        assert operation["responses"]["401"] == {"$ref": "#/components/responses/Unauthorized"}
+        url = path.replace("/api/applications/{id}", application).replace("{id}", "1")
+        response = await client.get(url.replace("{name}", "application"))
+        assert response.status == 401, path
+        assert response.content_type == "application/problem+json", path
+    pdf = spec["paths"]["/api/applications/{id}/correction-notice.pdf"]["get"]
+    assert list(pdf["responses"]["200"]["content"]) == ["application/pdf"]
+
+
+async def test_every_answer_an_operation_can_give_is_declared_and_errors_are_problems(spec):
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for name in ("Problem", "Unauthorized", "Forbidden", "Unavailable"):
+        response = spec["components"]["responses"][name]
+        assert response["content"] == {"application/problem+json": {"schema": problem}}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            where = f"{method.upper()} {path}"
+            assert "default" not in responses, where  # an undeclared status is a lie
+            assert responses["4XX"] == {"$ref": "#/components/responses/Problem"}, where
+            assert "503" in responses, where
+            assert responses["401"] == {"$ref": "#/components/responses/Unauthorized"}, where
+    roles = spec["paths"]["/api/codeassign/units/{uscc}"]["get"]
+    assert roles["x-access"] == ["registry_reviewer"] and "403" in roles["responses"]
+    assert "403" not in spec["paths"]["/api/applications"]["get"]["responses"]
+    health = spec["paths"]["/healthz"]["get"]["responses"]
+    assert health["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/Health")
+
+
+async def test_a_path_parameter_keeps_the_shape_its_route_pattern_gives_it(spec):
+    verify = spec["paths"]["/api/websites/public/verify/{code}"]["get"]
+    assert verify["parameters"][0]["schema"] == {"type": "string", "pattern": "^(?:[0-9]{10})$"}
+    agreement = spec["paths"]["/api/agreements/{text_id}"]["get"]
+    assert agreement["parameters"][0]["schema"]["maxLength"] == 64

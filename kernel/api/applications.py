@@ -338,7 +338,7 @@ async def batch_transition(request: web.Request) -> web.Response:
     """
     actor = actor_of(request)
     body = await json_object(request)
-    check_against(_BATCH_BODY, body, "")
+    check_against(BATCH_BODY, body, "")
     reply, input = body.get("reply"), body.get("input")
     name = request.match_info["name"]
     results = [
@@ -348,7 +348,7 @@ async def batch_transition(request: web.Request) -> web.Response:
     return json_response({"results": results})
 
 
-_BATCH_BODY = {
+BATCH_BODY = {
     "type": "object",
     "required": ["items"],
     "properties": {

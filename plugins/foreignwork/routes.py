@@ -781,14 +781,14 @@ def govflow_routes() -> list[Route]:
             "appeals/{id:[0-9]{1,9}}/code",
             appeal_code,
             Text("获取申诉手机验证码", "Send the appeal's SMS code"),
-            access=anon,
+            access=account,
         ),
         Route(
             "POST",
             "appeals/{id:[0-9]{1,9}}/code-check",
             appeal_code_check,
             Text("校验申诉手机验证码", "Check the appeal's SMS code"),
-            access=anon,
+            access=account,
             body=CODE,
         ),
         Route(
