@@ -743,3 +743,43 @@ async def test_deleting_one_attachment_keeps_the_others_and_an_unknown_one_is_a_
     listed = await (await client.get(url, headers=unit)).json()
     assert [(a["id"], a["type"]) for a in listed["items"]] == [(form["id"], "application_form")]
     assert (await client.get(form["url"], headers=unit)).status == 200
+
+
+async def test_deleting_the_material_of_a_refused_application_drops_its_files_not_its_number(
+    client, blobs
+):
+    """未通过: the applicant deletes the material; the files go, the number and trail stay.
+    A stale If-Match changes nothing, not even the attachments."""
+    unit = await qr_login("unit-a")
+    app = await draft(client, unit)
+    await upload(client, unit, app["id"], "application_form", png(8), version=1)
+    await upload(client, unit, app["id"], "change_approval", png(9), version=2)
+    await client.post(
+        "/api/auth/agreements",
+        json={"text_id": "codeassign.login", "version": "2024-01"},
+        headers=unit,
+    )
+    url = f"/api/applications/{app['id']}"
+    submitted = await client.post(f"{url}/transitions/submit", headers={**unit, "If-Match": '"3"'})
+    assert submitted.status == 200, await submitted.text()
+    reviewer = await login(client, "reviewer-bj")
+    refused = await client.post(
+        f"{url}/transitions/refuse",
+        json={"reply": "材料不全"},
+        headers={**reviewer, "If-Match": '"4"'},
+    )
+    assert refused.status == 200, await refused.text()
+
+    stale = await client.delete(url, headers={**unit, "If-Match": '"4"'})
+    assert stale.status == 409
+    listed = await (await client.get(f"{url}/attachments", headers=unit)).json()
+    assert sorted(a["type"] for a in listed["items"]) == ["application_form", "change_approval"]
+    assert len(stored_files(blobs)) == 2
+
+    kept = await client.delete(url, headers={**unit, "If-Match": '"5"'})
+    assert kept.status == 200, await kept.text()
+    listed = await (await client.get(f"{url}/attachments", headers=unit)).json()
+    assert listed["items"] == []
+    assert stored_files(blobs) == [] and await Blob.all().count() == 0
+    history = await (await client.get(f"{url}/history", headers=unit)).json()
+    assert history["items"][-1]["action"] == "delete_material"
