@@ -154,3 +154,14 @@ def test_a_fact_passing_more_tests_than_the_engine_can_follow_is_still_decided(t
         assert few.rule_ids() == {"t.steps.s0", "t.steps.s1", "t.steps.s2"}
     finally:
         book.close()
+
+
+def test_closing_the_engine_frees_every_ruleset_it_holds():
+    """A tool that loads rules (``govflow rules test``, a reload's candidate) and closes its
+    engine leaves nothing registered in the C core."""
+    engine = Engine()
+    ruleset = compile_text(RULES, path="x.yaml", process="t", name="t.x")
+    engine.load(ruleset), engine.load(ruleset)
+    assert engine.held() == 2
+    engine.close()
+    assert engine.held() == 0

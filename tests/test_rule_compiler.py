@@ -237,3 +237,61 @@ def test_a_literal_beside_an_equal_param_and_unknown_or_misfit_params_are_refuse
     ]
     # A literal that differs from every param is an ordinary test.
     assert compile_yaml(PARAM_RULE % ("5242880", "{param: formats}")).rules
+
+
+def backend_problems(text: str) -> list[str]:
+    """What ``govflow rules check`` prints for what the engine cannot hold (one line each)."""
+    return [str(p) for p in check(compile_yaml(text))]
+
+
+@pytest.mark.parametrize(
+    ("field", "engine_own"),
+    [("N4ogam", "kind"), ("TGTbVx", "id"), ("bmZaay", "sid"), ("address.v1Xh6k", "kind")],
+)
+def test_a_field_that_the_engine_would_read_as_its_own_kind_id_or_sid_is_refused(field, engine_own):
+    """Each fact carries the engine's ``kind``, ``id`` and ``sid``; a field (or a part of a
+    nested one) hashing like them would be confused with them (found by meet in the middle)."""
+    part = field.rpartition(".")[2]
+    assert fnv1a32(part) == fnv1a32(engine_own)
+    text = RULE.replace("field: age", f"field: {field}")
+    assert backend_problems(text) == [
+        f"rules/t/x.yaml:1: error: field names '{min(part, engine_own)}' and "
+        f"'{max(part, engine_own)}' look the same to the engine (32-bit name hash); rename one "
+        "[hash-collision]"
+    ]
+
+
+def test_a_fact_with_more_fields_than_the_engine_holds_is_refused_and_one_fewer_is_not():
+    def with_fields(n: int) -> str:
+        tests = "".join(f"        - {{field: f{i}, exists: true}}\n" for i in range(n))
+        return RULE.replace("        - {field: age, gte: 18}\n", tests)
+
+    assert backend_problems(with_fields(247)) == []
+    assert backend_problems(with_fields(248)) == [
+        "rules/t/x.yaml:1: error: rules look at 248 fields of fact 'app'; the engine holds at "
+        "most 247 [too-many-fields]"
+    ]
+
+
+def test_a_join_beside_too_many_alternatives_is_refused_with_their_number():
+    alternatives = "".join(f"              - {{field: c{i}, equals: {i}}}\n" for i in range(6))
+    text = f"""
+title: {{zh: 测试, en: Test}}
+rules:
+  - id: t.a.wide
+    kind: violation
+    message: {{zh: 一, en: one}}
+    when:
+      all:
+        - {{fact: app, as: app, where: [{{field: code, exists: true}}]}}
+        - fact: licence
+          where:
+            - {{field: code, equals: {{ref: app.code}}}}
+            - any:
+{alternatives}            - any:
+{alternatives}"""
+    [problem] = backend_problems(text)
+    assert problem.endswith(
+        "rule 't.a.wide' compares fields of two facts beside 36 alternative tests; the engine "
+        "takes at most 32: split it [too-complex]"
+    )
