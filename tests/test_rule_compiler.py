@@ -295,3 +295,61 @@ rules:
         "rule 't.a.wide' compares fields of two facts beside 36 alternative tests; the engine "
         "takes at most 32: split it [too-complex]"
     )
+
+
+def said(text: str) -> list[str]:
+    """The problems as ``govflow rules check`` prints them to the policy officer."""
+    with pytest.raises(RuleFileError) as info:
+        compile_yaml(text)
+    return [str(p) for p in info.value.problems]
+
+
+def test_what_the_policy_officer_reads_for_a_type_conflict_and_an_unknown_param():
+    twice = RULE.replace(
+        "{field: age, gte: 18}", "{field: age, gte: 18}\n        - {field: age, equals: true}"
+    )
+    assert said(twice) == [
+        "rules/t/x.yaml:11: error: field 'age' of fact 'app' is used as boolean here but as "
+        "number on line 10; a field has one type [type-conflict]"
+    ]
+    assert said(PARAM_RULE % ("{param: limit}", "{param: formats}")) == [
+        "rules/t/x.yaml:12: error: the rule has no param 'limit' (it has: formats, max_bytes) "
+        "[unknown-param]"
+    ]
+    assert said(RULE.replace("gte: 18", "gte: {param: limit}")) == [
+        "rules/t/x.yaml:10: error: the rule has no param 'limit' (it has: none) [unknown-param]"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tests", "field_type"),
+    [
+        ("{field: age, exists: true}\n        - {field: age, gte: 18}", "number"),
+        ("{field: age, gte: 18}\n        - {field: age, exists: true}", "number"),
+        ('{field: age, matches: "2.*"}\n        - {field: age, gte: "2025-01-01"}', "date"),
+        ('{field: age, gte: "2025-01-01"}\n        - {field: age, matches: "2.*"}', "date"),
+    ],
+)
+def test_a_field_tested_for_presence_or_as_text_and_date_has_one_type(tests, field_type):
+    """``exists`` says nothing of the type, and a date is text too: no conflict, and the fact
+    carries the field as the stricter type."""
+    ruleset = compile_yaml(RULE.replace("{field: age, gte: 18}", tests))
+    assert ruleset.shape["app"]["age"] == field_type
+    value = 20 if field_type == "number" else "2026-01-01"
+    assert fired(ruleset, [{"kind": "app", "age": value}]) == {"t.a.one"}
+
+
+def test_a_schema_error_says_what_is_wrong_where_it_is_wrong():
+    """The deepest, plainest of the validator's reasons, and the rule's own words for a
+    requirement named on a rule that is not a requirement."""
+    assert said(RULE.replace("      fact: app\n", "      fact: App\n")) == [
+        "rules/t/x.yaml:8: error: /rules/0/when/fact: 'App' does not match "
+        "'^[a-z][a-z0-9_]*$' [schema]"
+    ]
+    assert said(RULE.replace("{field: age, gte: 18}", "{field: age, in: []}")) == [
+        "rules/t/x.yaml:10: error: /rules/0/when/where/0/in: [] should be non-empty [schema]"
+    ]
+    assert said(RULE.replace("kind: violation", "kind: notice\n    requirement: t_req")) == [
+        "rules/t/x.yaml:4: error: /rules/0: 'requirement' is not allowed here (only rules of "
+        "kind 'requirement' name one) [schema]"
+    ]
