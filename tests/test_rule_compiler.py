@@ -353,3 +353,22 @@ def test_a_schema_error_says_what_is_wrong_where_it_is_wrong():
         "rules/t/x.yaml:4: error: /rules/0: 'requirement' is not allowed here (only rules of "
         "kind 'requirement' name one) [schema]"
     ]
+
+
+def test_a_param_of_the_wrong_shape_is_named_and_a_used_param_may_equal_another_literal():
+    assert said(PARAM_RULE % ("{param: formats}", "{param: formats}")) == [
+        "rules/t/x.yaml:12: error: 'gt' needs a number or a date; param 'formats' is "
+        "['jpg', 'png'] [param-type]"
+    ]
+    # The size is tested through the param; another field tested against the same number is
+    # an ordinary test of that field, not a forgotten param.
+    text = PARAM_RULE % ("{param: max_bytes}", "{param: formats}")
+    text = text.replace(
+        "          - {field: format, not_in: {param: formats}}\n",
+        "          - {field: format, not_in: {param: formats}}\n"
+        "          - {field: pages, gt: 1048576}\n",
+    )
+    ruleset = compile_yaml(text)
+    assert fired(ruleset, [{"kind": "file", "size": 1, "format": "png", "pages": 1048577}]) == {
+        "t.a.size"
+    }
