@@ -34,6 +34,7 @@ HERE = ROOT / "mutation"
 WORK = ROOT / "build" / "mutation"
 RESULTS = HERE / "results.json"
 EXPLAINED = HERE / "explained.toml"
+ADDRESSED = HERE / "addressed.toml"
 REPORT = ROOT / "docs" / "mutation.md"
 MUTMUT = Path(sys.executable).parent / "mutmut"
 
@@ -228,6 +229,7 @@ UNEXPLAINED = "**Not explained yet: kill it with a test or explain it in mutatio
 
 def write_report(record: dict) -> None:
     explained = tomllib.loads(EXPLAINED.read_text("utf-8")) if EXPLAINED.exists() else {}
+    addressed = tomllib.loads(ADDRESSED.read_text("utf-8")) if ADDRESSED.exists() else {}
     lines = [
         BEGIN,
         "",
@@ -246,7 +248,6 @@ def write_report(record: dict) -> None:
     lines += ["", "### Survivors", ""]
     for module, run in record["modules"].items():
         for name, diff in run["survivors"].items():
-            why = explained.get(name, {}).get("why")
             lines += [
                 f"#### `{name}` ({module})",
                 "",
@@ -254,9 +255,7 @@ def write_report(record: dict) -> None:
                 diff,
                 "```",
                 "",
-                f"**Why it survives:** {why}"
-                if why
-                else "**Not explained yet: kill it or explain it.**",
+                _verdict(explained.get(name, {}), addressed.get(name, {}), run["run_at"]),
                 "",
             ]
     lines.append(END)
@@ -266,6 +265,21 @@ def write_report(record: dict) -> None:
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     REPORT.write_text(head + "\n".join(lines) + tail, "utf-8")
+
+
+def _verdict(explained: dict, addressed: dict, run_at: str) -> str:
+    """What is known of a survivor: why it makes no difference, the test added since the run
+    that kills it (until a rerun confirms it), or that it is still open."""
+    if "why" in explained:
+        return f"**Why it survives:** {explained['why']}"
+    if "test" in addressed:
+        return (
+            f"**Killed by a test added after this run ({run_at[:10]}), not yet confirmed by a "
+            f"rerun:** `{addressed['test']}`"
+        )
+    if "open" in addressed:
+        return f"**Open:** {addressed['open']}"
+    return "**Not explained yet: kill it or explain it.**"
 
 
 if __name__ == "__main__":
