@@ -129,14 +129,16 @@ def main() -> int:
     record = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else {"modules": {}}
     for module in args.modules or list(MODULES):
         print(f"mutation: {module} (budget {args.budget} s)", flush=True)
+        earlier = record["modules"].get(module)
         record["modules"][module] = run_module(module, args.budget, args.children)
+        carry_over(earlier, record["modules"][module], WORK / _scratch_name(module))
         RESULTS.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", "utf-8")
     write_report(record)
     return 0
 
 
 def run_module(module: str, budget: int, children: int) -> dict:
-    scratch = WORK / module.replace("/", "_").removesuffix(".py")
+    scratch = WORK / _scratch_name(module)
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     ignored = shutil.ignore_patterns("__pycache__", ".hypothesis", "*.pyc")
@@ -169,6 +171,27 @@ def run_module(module: str, budget: int, children: int) -> dict:
         "mutants": len(statuses),
         "counts": counts,
         "survivors": survivors,
+    }
+
+
+def _scratch_name(module: str) -> str:
+    return module.replace("/", "_").removesuffix(".py")
+
+
+def carry_over(earlier: dict | None, run: dict, scratch: Path) -> None:
+    """Keep listing what survived an earlier run and this run did not reach (its budget ran
+    out first): it is still a survivor until a run checks it. Reached ones are decided anew."""
+    if not earlier:
+        return
+    statuses = results(scratch)
+    previous = {**earlier.get("survived_earlier", {})}
+    previous.update(
+        {n: {"run_at": earlier["run_at"], "diff": d} for n, d in earlier["survivors"].items()}
+    )
+    run["survived_earlier"] = {
+        name: old
+        for name, old in previous.items()
+        if statuses.get(name) == "not checked" and name not in run["survivors"]
     }
 
 
@@ -256,6 +279,20 @@ def write_report(record: dict) -> None:
                 "```",
                 "",
                 _verdict(explained.get(name, {}), addressed.get(name, {}), run["run_at"]),
+                "",
+            ]
+    for module, run in record["modules"].items():
+        for name, old in run.get("survived_earlier", {}).items():
+            lines += [
+                f"#### `{name}` ({module}, survived the run of {old['run_at'][:16]})",
+                "",
+                "Not reached by the last run (its budget ran out first).",
+                "",
+                "```diff",
+                old["diff"],
+                "```",
+                "",
+                _verdict(explained.get(name, {}), addressed.get(name, {}), old["run_at"]),
                 "",
             ]
     lines.append(END)
