@@ -34,6 +34,7 @@ HERE = ROOT / "mutation"
 WORK = ROOT / "build" / "mutation"
 RESULTS = HERE / "results.json"
 EXPLAINED = HERE / "explained.toml"
+ADDRESSED = HERE / "addressed.toml"
 REPORT = ROOT / "docs" / "mutation.md"
 MUTMUT = Path(sys.executable).parent / "mutmut"
 
@@ -56,6 +57,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/test_applications_api.py",
         "tests/test_codeassign_journey.py",
         "tests/test_delegated_access.py",
+        "tests/test_attachments_api.py",  # attaching, detaching, deleting the material
     ),
     "kernel/rules/durable_backend.py": (
         "tests/test_engine_equivalence.py",
@@ -80,6 +82,35 @@ FOCUS: dict[str, tuple[str, ...]] = {
         "kernel.access.x_check_may_edit*",
         "kernel.access.x_in_scope*",
     ),
+    # Then, for each module, the functions whose survivors were addressed (issue #14): a rerun
+    # within the budget confirms what the new tests kill before it reaches the rest.
+    "kernel/idempotency.py": ("kernel.idempotency.x_once*", "kernel.idempotency.x__replay*"),
+    "kernel/attachments.py": (
+        "kernel.attachments.x__file_outcome*",
+        "kernel.attachments.x__size*",
+        "kernel.attachments.x_wrong_type*",
+        "kernel.attachments.x_too_large*",
+        "kernel.attachments.x_detach*",
+    ),
+    "kernel/workflow.py": (
+        "kernel.workflow.x_check_open*",
+        "kernel.workflow.x_save*",
+        "kernel.workflow.x_delete_material*",
+        "kernel.workflow.x__reply_required*",
+    ),
+    "kernel/rules/durable_backend.py": (
+        "kernel.rules.durable_backend.x__field_problems*",
+        "kernel.rules.durable_backend.x*_TooWide*",
+        "kernel.rules.durable_backend.x*Engine*close*",
+    ),
+    "kernel/rules/compiler.py": (
+        "kernel.rules.compiler.x*_Context*problem*",
+        "kernel.rules.compiler.x*_Context*use*",
+        "kernel.rules.compiler.x__merge*",
+        "kernel.rules.compiler.x__say*",
+        "kernel.rules.compiler.x__most_specific*",
+        "kernel.rules.compiler.x__param*",
+    ),
 }
 #: What a module's scratch copy needs: the code, its data, the tests.
 COPIED = ("kernel", "plugins", "rules", "schemas", "tests", "docs", "conftest.py", "pyproject.toml")
@@ -98,14 +129,16 @@ def main() -> int:
     record = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else {"modules": {}}
     for module in args.modules or list(MODULES):
         print(f"mutation: {module} (budget {args.budget} s)", flush=True)
+        earlier = record["modules"].get(module)
         record["modules"][module] = run_module(module, args.budget, args.children)
+        carry_over(earlier, record["modules"][module], WORK / _scratch_name(module))
         RESULTS.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", "utf-8")
     write_report(record)
     return 0
 
 
 def run_module(module: str, budget: int, children: int) -> dict:
-    scratch = WORK / module.replace("/", "_").removesuffix(".py")
+    scratch = WORK / _scratch_name(module)
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     ignored = shutil.ignore_patterns("__pycache__", ".hypothesis", "*.pyc")
@@ -138,6 +171,27 @@ def run_module(module: str, budget: int, children: int) -> dict:
         "mutants": len(statuses),
         "counts": counts,
         "survivors": survivors,
+    }
+
+
+def _scratch_name(module: str) -> str:
+    return module.replace("/", "_").removesuffix(".py")
+
+
+def carry_over(earlier: dict | None, run: dict, scratch: Path) -> None:
+    """Keep listing what survived an earlier run and this run did not reach (its budget ran
+    out first): it is still a survivor until a run checks it. Reached ones are decided anew."""
+    if not earlier:
+        return
+    statuses = results(scratch)
+    previous = {**earlier.get("survived_earlier", {})}
+    previous.update(
+        {n: {"run_at": earlier["run_at"], "diff": d} for n, d in earlier["survivors"].items()}
+    )
+    run["survived_earlier"] = {
+        name: old
+        for name, old in previous.items()
+        if statuses.get(name) == "not checked" and name not in run["survivors"]
     }
 
 
@@ -198,6 +252,7 @@ UNEXPLAINED = "**Not explained yet: kill it with a test or explain it in mutatio
 
 def write_report(record: dict) -> None:
     explained = tomllib.loads(EXPLAINED.read_text("utf-8")) if EXPLAINED.exists() else {}
+    addressed = tomllib.loads(ADDRESSED.read_text("utf-8")) if ADDRESSED.exists() else {}
     lines = [
         BEGIN,
         "",
@@ -216,7 +271,6 @@ def write_report(record: dict) -> None:
     lines += ["", "### Survivors", ""]
     for module, run in record["modules"].items():
         for name, diff in run["survivors"].items():
-            why = explained.get(name, {}).get("why")
             lines += [
                 f"#### `{name}` ({module})",
                 "",
@@ -224,9 +278,21 @@ def write_report(record: dict) -> None:
                 diff,
                 "```",
                 "",
-                f"**Why it survives:** {why}"
-                if why
-                else "**Not explained yet: kill it or explain it.**",
+                _verdict(explained.get(name, {}), addressed.get(name, {}), run["run_at"]),
+                "",
+            ]
+    for module, run in record["modules"].items():
+        for name, old in run.get("survived_earlier", {}).items():
+            lines += [
+                f"#### `{name}` ({module}, survived the run of {old['run_at'][:16]})",
+                "",
+                "Not reached by the last run (its budget ran out first).",
+                "",
+                "```diff",
+                old["diff"],
+                "```",
+                "",
+                _verdict(explained.get(name, {}), addressed.get(name, {}), old["run_at"]),
                 "",
             ]
     lines.append(END)
@@ -236,6 +302,21 @@ def write_report(record: dict) -> None:
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     REPORT.write_text(head + "\n".join(lines) + tail, "utf-8")
+
+
+def _verdict(explained: dict, addressed: dict, run_at: str) -> str:
+    """What is known of a survivor: why it makes no difference, the test added since the run
+    that kills it (until a rerun confirms it), or that it is still open."""
+    if "why" in explained:
+        return f"**Why it survives:** {explained['why']}"
+    if "test" in addressed:
+        return (
+            f"**Killed by a test added after this run ({run_at[:10]}), not yet confirmed by a "
+            f"rerun:** `{addressed['test']}`"
+        )
+    if "open" in addressed:
+        return f"**Open:** {addressed['open']}"
+    return "**Not explained yet: kill it or explain it.**"
 
 
 if __name__ == "__main__":

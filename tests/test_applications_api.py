@@ -372,3 +372,61 @@ async def test_a_method_not_allowed_names_the_allowed_ones(client):
     assert response.status == 405
     assert response.content_type == "application/problem+json"
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+async def test_a_refusal_without_a_reply_is_refused_naming_the_reply_field(client):
+    """A reviewer who refuses must tell the applicant why: the reply field, in both languages."""
+    unit = await qr_login("unit-a")
+    draft = await (await create_draft(client, unit, DOCUMENT)).json()
+    await agree_commitment(client, unit)
+    url = f"/api/applications/{draft['id']}"
+    assert (
+        await client.post(f"{url}/transitions/submit", headers={**unit, "If-Match": '"1"'})
+    ).status == 200
+    reviewer = await login(client, "reviewer-bj")
+    for body in ({}, {"reply": "   "}):
+        refused = await client.post(
+            f"{url}/transitions/refuse", json=body, headers={**reviewer, "If-Match": '"2"'}
+        )
+        assert refused.status == 422
+        [violation] = (await refused.json())["violations"]
+        assert {k: violation[k] for k in ("rule", "kind", "fields", "message")} == {
+            "rule": "transition.reply-required",
+            "kind": "violation",
+            "fields": ["/reply"],
+            "message": {"zh": "请填写答复意见", "en": "Write the reply to the applicant"},
+        }
+    stored = await (await client.get(url, headers=unit)).json()
+    assert (stored["state"], stored["version"]) == ("awaiting_acceptance", 2)
+
+
+async def test_saving_a_submitted_application_says_why_it_is_locked(client):
+    unit = await qr_login("unit-a")
+    draft = await (await create_draft(client, unit, DOCUMENT)).json()
+    await agree_commitment(client, unit)
+    url = f"/api/applications/{draft['id']}"
+    assert (
+        await client.post(f"{url}/transitions/submit", headers={**unit, "If-Match": '"1"'})
+    ).status == 200
+    saved = await client.put(url, json={"data": DOCUMENT}, headers={**unit, "If-Match": '"2"'})
+    assert saved.status == 409
+    assert (await saved.json())["detail"] == (
+        "the application is awaiting_acceptance (待受理): its data and attachments can change "
+        "again only when it is back with the applicant"
+    )
+
+
+async def test_a_saved_draft_names_the_unit_as_the_register_knows_it(client):
+    """What the unit types for its own name and USCC is replaced on save, never trusted."""
+    unit = await qr_login("unit-a")
+    draft = await (await create_draft(client, unit, DOCUMENT)).json()
+    url = f"/api/applications/{draft['id']}"
+    forged = {**DOCUMENT, "unit_name": "别的单位", "uscc": "1110000000004JUR60"}
+    saved = await client.put(url, json={"data": forged}, headers={**unit, "If-Match": '"1"'})
+    assert saved.status == 200, await saved.text()
+    stored = (await (await client.get(url, headers=unit)).json())["data"]
+    assert (stored["unit_name"], stored["uscc"]) == (
+        draft["data"]["unit_name"],
+        draft["data"]["uscc"],
+    )
+    assert stored["unit_name"] != "别的单位"

@@ -701,3 +701,144 @@ async def test_a_file_stored_under_its_bare_hash_before_is_still_served(client, 
     )
     assert removed.status == 204
     assert stored_files(blobs) == []
+
+
+async def test_a_file_of_no_recognisable_type_is_refused_naming_every_accepted_format(client):
+    """What the applicant reads: the material's title, every format it takes, and that the file
+    sent is of no type at all; the client gets the accepted media types to offer a picker."""
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    response = await upload(
+        client, unit, app["id"], "application_form", b"just some notes\n" * 20, version=1
+    )
+    assert response.status == 422
+    [violation] = (await response.json())["violations"]
+    assert violation["kind"] == "violation"
+    assert violation["message"] == {
+        "zh": "加盖公章的申请表扫描件须为jpg、png、pdf格式，上传的是无法识别类型的文件",
+        "en": "Stamped application form (scan) must be jpg or png or pdf; "
+        "the file sent is of a type that cannot be recognised",
+    }
+    assert violation["params"] == {
+        "accepted": ["image/jpeg", "image/png", "application/pdf"],
+        "found": None,
+    }
+    assert await version_of(app["id"]) == 1
+
+
+async def test_a_refused_type_and_size_say_exactly_what_was_expected(client):
+    person = await login(client, "person")
+    profile = await draft(client, person, "foreignwork", workflow="person_profile", data={})
+    wrong = await upload(client, person, profile["id"], "id_front", png(), version=1)
+    [violation] = (await wrong.json())["violations"]
+    assert violation["kind"] == "violation"
+    assert violation["message"] == {
+        "zh": "签字的身份证件正面扫描件须为jpg格式，上传的是png文件",
+        "en": "Front of the ID, signed (scan) must be jpg; the file sent is a png file",
+    }
+    assert violation["params"] == {"accepted": ["image/jpeg"], "found": "image/png"}
+
+    too_big = JPEG[:-2] + b"\x00" * (1048577 - len(JPEG)) + b"\xff\xd9"
+    large = await upload(
+        client, person, profile["id"], "id_back", too_big, version=1, content_type="image/jpeg"
+    )
+    [violation] = (await large.json())["violations"]
+    assert violation["kind"] == "violation"
+    assert violation["message"] == {
+        "zh": "签字的身份证件反面扫描件大小不能超过1MB",
+        "en": "Back of the ID, signed (scan) may be at most 1MB",
+    }
+    assert violation["params"] == {"max_bytes": 1048576}
+
+
+class Chunks:
+    """An upload of ``content`` in one chunk."""
+
+    filename = "scan.jpg"
+
+    def __init__(self, content: bytes) -> None:
+        self.left = content
+
+    async def read_chunk(self, size: int = 65536) -> bytes:
+        chunk, self.left = self.left[:size], self.left[size:]
+        return chunk
+
+
+@pytest.mark.parametrize(
+    ("max_bytes", "said"), [(3072, "3KB"), (1024, "1KB"), (3000, "3000 bytes")]
+)
+async def test_a_plugins_limit_in_kilobytes_is_said_in_kilobytes(tmp_path, kernel, max_bytes, said):
+    """A plugin may declare any ``max_bytes``; its applicants read it as they would write it."""
+    import dataclasses
+
+    from kernel.attachments import BlobStore
+    from kernel.errors import Unprocessable
+
+    declared = kernel.process("foreignwork").attachment_types("person_profile")["id_front"]
+    kind = dataclasses.replace(declared, max_bytes=max_bytes)
+    with pytest.raises(Unprocessable) as refused:
+        await BlobStore(tmp_path / "blobs").receive(Chunks(JPEG + b"\x00" * 4096), kind)
+    [violation] = refused.value.violations
+    assert violation.message.zh == f"签字的身份证件正面扫描件大小不能超过{said}"
+    assert violation.message.en == f"Front of the ID, signed (scan) may be at most {said}"
+
+
+async def test_deleting_one_attachment_keeps_the_others_and_an_unknown_one_is_a_404(client):
+    unit = await login(client, "unit-a")
+    app = await draft(client, unit)
+    form = await (
+        await upload(client, unit, app["id"], "application_form", png(1), version=1)
+    ).json()
+    approval = await (
+        await upload(client, unit, app["id"], "change_approval", png(2), version=2)
+    ).json()
+    url = f"/api/applications/{app['id']}/attachments"
+    missing = await client.delete(
+        f"{url}/{approval['id'] + 1000}", headers={**unit, "If-Match": '"3"'}
+    )
+    assert missing.status == 404
+    gone = await client.delete(f"{url}/{approval['id']}", headers={**unit, "If-Match": '"3"'})
+    assert gone.status == 204
+    listed = await (await client.get(url, headers=unit)).json()
+    assert [(a["id"], a["type"]) for a in listed["items"]] == [(form["id"], "application_form")]
+    assert (await client.get(form["url"], headers=unit)).status == 200
+
+
+async def test_deleting_the_material_of_a_refused_application_drops_its_files_not_its_number(
+    client, blobs
+):
+    """未通过: the applicant deletes the material; the files go, the number and trail stay.
+    A stale If-Match changes nothing, not even the attachments."""
+    unit = await qr_login("unit-a")
+    app = await draft(client, unit)
+    await upload(client, unit, app["id"], "application_form", png(8), version=1)
+    await upload(client, unit, app["id"], "change_approval", png(9), version=2)
+    await client.post(
+        "/api/auth/agreements",
+        json={"text_id": "codeassign.login", "version": "2024-01"},
+        headers=unit,
+    )
+    url = f"/api/applications/{app['id']}"
+    submitted = await client.post(f"{url}/transitions/submit", headers={**unit, "If-Match": '"3"'})
+    assert submitted.status == 200, await submitted.text()
+    reviewer = await login(client, "reviewer-bj")
+    refused = await client.post(
+        f"{url}/transitions/refuse",
+        json={"reply": "材料不全"},
+        headers={**reviewer, "If-Match": '"4"'},
+    )
+    assert refused.status == 200, await refused.text()
+
+    stale = await client.delete(url, headers={**unit, "If-Match": '"4"'})
+    assert stale.status == 409
+    listed = await (await client.get(f"{url}/attachments", headers=unit)).json()
+    assert sorted(a["type"] for a in listed["items"]) == ["application_form", "change_approval"]
+    assert len(stored_files(blobs)) == 2
+
+    kept = await client.delete(url, headers={**unit, "If-Match": '"5"'})
+    assert kept.status == 200, await kept.text()
+    listed = await (await client.get(f"{url}/attachments", headers=unit)).json()
+    assert listed["items"] == []
+    assert stored_files(blobs) == [] and await Blob.all().count() == 0
+    history = await (await client.get(f"{url}/history", headers=unit)).json()
+    assert history["items"][-1]["action"] == "delete_material"

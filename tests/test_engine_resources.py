@@ -154,3 +154,51 @@ def test_a_fact_passing_more_tests_than_the_engine_can_follow_is_still_decided(t
         assert few.rule_ids() == {"t.steps.s0", "t.steps.s1", "t.steps.s2"}
     finally:
         book.close()
+
+
+def test_closing_the_engine_frees_every_ruleset_it_holds():
+    """A tool that loads rules (``govflow rules test``, a reload's candidate) and closes its
+    engine leaves nothing registered in the C core."""
+    engine = Engine()
+    ruleset = compile_text(RULES, path="x.yaml", process="t", name="t.x")
+    engine.load(ruleset), engine.load(ruleset)
+    assert engine.held() == 2
+    engine.close()
+    assert engine.held() == 0
+
+
+def _nested_rule(groups: int) -> str:
+    """``groups`` "any of" groups, each holding an "all of" group: two nested groups each."""
+    tests = "\n".join(
+        f"            - any: [{{all: [{{field: f{i}, equals: a}}, {{field: h{i}, equals: c}}]}},"
+        f" {{field: g{i}, equals: b}}]"
+        for i in range(groups)
+    )
+    return _grouped_rule(0).rstrip("\n").removesuffix("where:") + "where:\n" + tests + "\n"
+
+
+def test_groups_nested_in_groups_count_towards_what_the_engine_holds():
+    """Seven "any" groups each holding an "all" group are 14 groups: held and decided; eight
+    are 16, refused by the check rather than failing when the engine registers them."""
+    held = compile_text(_nested_rule(7), path="w.yaml", process="t", name="t.w")
+    assert check(held) == []
+    engine = Engine()
+    try:
+        compiled = engine.load(held)
+        every = {
+            "kind": "app",
+            **{f"f{i}": "a" for i in range(7)},
+            **{f"h{i}": "c" for i in range(7)},
+        }
+        assert compiled.evaluate(project(held, [every])) == {"t.wide.rule"}
+        every["h3"] = "z"
+        assert compiled.evaluate(project(held, [every])) == set()
+    finally:
+        engine.close()
+    wider = compile_text(_nested_rule(8), path="w.yaml", process="t", name="t.w")
+    (problem,) = check(wider)
+    assert (problem.code, problem.path, problem.line) == ("too-complex", "w.yaml", 4)
+    assert problem.message == (
+        "rule 't.wide.rule' combines 16 nested all/any/not_in groups on one fact; the engine "
+        "holds at most 14: split the rule or flatten its conditions"
+    )

@@ -237,3 +237,138 @@ def test_a_literal_beside_an_equal_param_and_unknown_or_misfit_params_are_refuse
     ]
     # A literal that differs from every param is an ordinary test.
     assert compile_yaml(PARAM_RULE % ("5242880", "{param: formats}")).rules
+
+
+def backend_problems(text: str) -> list[str]:
+    """What ``govflow rules check`` prints for what the engine cannot hold (one line each)."""
+    return [str(p) for p in check(compile_yaml(text))]
+
+
+@pytest.mark.parametrize(
+    ("field", "engine_own"),
+    [("N4ogam", "kind"), ("TGTbVx", "id"), ("bmZaay", "sid"), ("address.v1Xh6k", "kind")],
+)
+def test_a_field_that_the_engine_would_read_as_its_own_kind_id_or_sid_is_refused(field, engine_own):
+    """Each fact carries the engine's ``kind``, ``id`` and ``sid``; a field (or a part of a
+    nested one) hashing like them would be confused with them (found by meet in the middle)."""
+    part = field.rpartition(".")[2]
+    assert fnv1a32(part) == fnv1a32(engine_own)
+    text = RULE.replace("field: age", f"field: {field}")
+    assert backend_problems(text) == [
+        f"rules/t/x.yaml:1: error: field names '{min(part, engine_own)}' and "
+        f"'{max(part, engine_own)}' look the same to the engine (32-bit name hash); rename one "
+        "[hash-collision]"
+    ]
+
+
+def test_a_fact_with_more_fields_than_the_engine_holds_is_refused_and_one_fewer_is_not():
+    def with_fields(n: int) -> str:
+        tests = "".join(f"        - {{field: f{i}, exists: true}}\n" for i in range(n))
+        return RULE.replace("        - {field: age, gte: 18}\n", tests)
+
+    assert backend_problems(with_fields(247)) == []
+    assert backend_problems(with_fields(248)) == [
+        "rules/t/x.yaml:1: error: rules look at 248 fields of fact 'app'; the engine holds at "
+        "most 247 [too-many-fields]"
+    ]
+
+
+def test_a_join_beside_too_many_alternatives_is_refused_with_their_number():
+    alternatives = "".join(f"              - {{field: c{i}, equals: {i}}}\n" for i in range(6))
+    text = f"""
+title: {{zh: 测试, en: Test}}
+rules:
+  - id: t.a.wide
+    kind: violation
+    message: {{zh: 一, en: one}}
+    when:
+      all:
+        - {{fact: app, as: app, where: [{{field: code, exists: true}}]}}
+        - fact: licence
+          where:
+            - {{field: code, equals: {{ref: app.code}}}}
+            - any:
+{alternatives}            - any:
+{alternatives}"""
+    [problem] = backend_problems(text)
+    assert problem.endswith(
+        "rule 't.a.wide' compares fields of two facts beside 36 alternative tests; the engine "
+        "takes at most 32: split it [too-complex]"
+    )
+
+
+def said(text: str) -> list[str]:
+    """The problems as ``govflow rules check`` prints them to the policy officer."""
+    with pytest.raises(RuleFileError) as info:
+        compile_yaml(text)
+    return [str(p) for p in info.value.problems]
+
+
+def test_what_the_policy_officer_reads_for_a_type_conflict_and_an_unknown_param():
+    twice = RULE.replace(
+        "{field: age, gte: 18}", "{field: age, gte: 18}\n        - {field: age, equals: true}"
+    )
+    assert said(twice) == [
+        "rules/t/x.yaml:11: error: field 'age' of fact 'app' is used as boolean here but as "
+        "number on line 10; a field has one type [type-conflict]"
+    ]
+    assert said(PARAM_RULE % ("{param: limit}", "{param: formats}")) == [
+        "rules/t/x.yaml:12: error: the rule has no param 'limit' (it has: formats, max_bytes) "
+        "[unknown-param]"
+    ]
+    assert said(RULE.replace("gte: 18", "gte: {param: limit}")) == [
+        "rules/t/x.yaml:10: error: the rule has no param 'limit' (it has: none) [unknown-param]"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tests", "field_type"),
+    [
+        ("{field: age, exists: true}\n        - {field: age, gte: 18}", "number"),
+        ("{field: age, gte: 18}\n        - {field: age, exists: true}", "number"),
+        ('{field: age, matches: "2.*"}\n        - {field: age, gte: "2025-01-01"}', "date"),
+        ('{field: age, gte: "2025-01-01"}\n        - {field: age, matches: "2.*"}', "date"),
+    ],
+)
+def test_a_field_tested_for_presence_or_as_text_and_date_has_one_type(tests, field_type):
+    """``exists`` says nothing of the type, and a date is text too: no conflict, and the fact
+    carries the field as the stricter type."""
+    ruleset = compile_yaml(RULE.replace("{field: age, gte: 18}", tests))
+    assert ruleset.shape["app"]["age"] == field_type
+    value = 20 if field_type == "number" else "2026-01-01"
+    assert fired(ruleset, [{"kind": "app", "age": value}]) == {"t.a.one"}
+
+
+def test_a_schema_error_says_what_is_wrong_where_it_is_wrong():
+    """The deepest, plainest of the validator's reasons, and the rule's own words for a
+    requirement named on a rule that is not a requirement."""
+    assert said(RULE.replace("      fact: app\n", "      fact: App\n")) == [
+        "rules/t/x.yaml:8: error: /rules/0/when/fact: 'App' does not match "
+        "'^[a-z][a-z0-9_]*$' [schema]"
+    ]
+    assert said(RULE.replace("{field: age, gte: 18}", "{field: age, in: []}")) == [
+        "rules/t/x.yaml:10: error: /rules/0/when/where/0/in: [] should be non-empty [schema]"
+    ]
+    assert said(RULE.replace("kind: violation", "kind: notice\n    requirement: t_req")) == [
+        "rules/t/x.yaml:4: error: /rules/0: 'requirement' is not allowed here (only rules of "
+        "kind 'requirement' name one) [schema]"
+    ]
+
+
+def test_a_param_of_the_wrong_shape_is_named_and_a_used_param_may_equal_another_literal():
+    assert said(PARAM_RULE % ("{param: formats}", "{param: formats}")) == [
+        "rules/t/x.yaml:12: error: 'gt' needs a number or a date; param 'formats' is "
+        "['jpg', 'png'] [param-type]"
+    ]
+    # The size is tested through the param; another field tested against the same number is
+    # an ordinary test of that field, not a forgotten param.
+    text = PARAM_RULE % ("{param: max_bytes}", "{param: formats}")
+    text = text.replace(
+        "          - {field: format, not_in: {param: formats}}\n",
+        "          - {field: format, not_in: {param: formats}}\n"
+        "          - {field: pages, gt: 1048576}\n",
+    )
+    ruleset = compile_yaml(text)
+    assert fired(ruleset, [{"kind": "file", "size": 1, "format": "png", "pages": 1048577}]) == {
+        "t.a.size"
+    }
