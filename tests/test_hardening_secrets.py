@@ -178,6 +178,8 @@ async def websites_journey(client, secrets: Secrets) -> None:
     )
     subject, visitor = await ws.start_registration(client, ws.REGISTRATION)
     secrets.once.add(visitor["Authorization"][7:])
+    confirmed = await ws.confirm_registration_mobile(client, visitor, subject)
+    assert confirmed.status == 200, await confirmed.text()
     register = f"/api/applications/{subject['id']}/transitions/register"
     mismatch = {"password": ws.PASSWORD, "password_confirm": "Wzsq2026abd"}
     refused = await client.post(
@@ -248,10 +250,8 @@ async def foreignwork_journey(client, secrets: Secrets) -> None:
     )
     assert (await meter.json())["strength"] == "strong"
     mistyped = fwa.reset_form(verification_code=code, new_password_confirm="Neu-Passwort-2027")
-    assert (await client.post("/api/foreignwork/password-reset", json=mistyped)).status == 422
-    reset = await client.post(
-        "/api/foreignwork/password-reset", json=fwa.reset_form(verification_code=code)
-    )
+    assert (await fwa.post_reset(client, mistyped)).status == 422
+    reset = await fwa.post_reset(client, fwa.reset_form(verification_code=code))
     assert reset.status == 200, await reset.text()
     relogin = await fw.fw_login(client, "zrr", "natural_person", fwa.NEW_PASSWORD)
     assert relogin.status == 200, await relogin.text()
