@@ -203,34 +203,33 @@ async def sms_code(mobile: str) -> str:
     return re.search(r"\d{6}", message.body).group()
 
 
-async def confirm_mobile(client, unit, application, code: str | None = None):
-    mobile = application["data"]["handler_mobile"]
+async def _confirm(client, headers, subject, kind: str, purpose: str, code: str | None):
+    """Ask for the SMS code to the subject's handler mobile, then type it (or ``code``)."""
+    mobile = subject["data"]["handler_mobile"]
     asked = await client.post(
         "/api/verification-codes",
-        json={"channel": "sms", "target": mobile, "purpose": "websites.handler-mobile"},
+        json={"channel": "sms", "target": mobile, "purpose": purpose},
     )
     assert asked.status == 202, await asked.text()
     code = code or await sms_code(mobile)
     return await client.post(
-        f"/api/websites/applications/{application['id']}/handler-mobile",
+        f"/api/websites/{kind}/{subject['id']}/handler-mobile",
         json={"code": code},
-        headers=unit,
+        headers=headers,
+    )
+
+
+async def confirm_mobile(client, unit, application, code: str | None = None):
+    """WS-03: the handler's mobile on the application, confirmed by the code."""
+    return await _confirm(
+        client, unit, application, "applications", "websites.handler-mobile", code
     )
 
 
 async def confirm_registration_mobile(client, visitor, registration, code: str | None = None):
     """The registering handler asks for the SMS code and types it (WS-01: 经办人手机, 验证码)."""
-    mobile = registration["data"]["handler_mobile"]
-    asked = await client.post(
-        "/api/verification-codes",
-        json={"channel": "sms", "target": mobile, "purpose": "websites.registration-mobile"},
-    )
-    assert asked.status == 202, await asked.text()
-    code = code or await sms_code(mobile)
-    return await client.post(
-        f"/api/websites/registrations/{registration['id']}/handler-mobile",
-        json={"code": code},
-        headers=visitor,
+    return await _confirm(
+        client, visitor, registration, "registrations", "websites.registration-mobile", code
     )
 
 
