@@ -146,6 +146,7 @@ def _workflow(name: str, raw: dict[str, Any]) -> Workflow:
                 s.get("initial", False),
                 s.get("final", False),
                 s.get("before_review", False),
+                _text(s["locked"]) if "locked" in s else None,
             )
             for s in raw["states"]
         ),

@@ -26,6 +26,9 @@ class State:
     #: has not reported the declaration yet): a step into it does not submit the subject, so
     #: reviewers neither list nor read it until it first reaches another state.
     before_review: bool = False
+    #: What the applicant reads when it tries to change the material in this state, where the
+    #: process says it in its own words (foreignwork: 只能查看已上传信息 once verified).
+    locked: Text | None = None
 
 
 @dataclass(frozen=True)

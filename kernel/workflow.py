@@ -270,9 +270,15 @@ def check_open(kernel: Kernel, application: Application, roles: Iterable[str]) -
     wf = kernel.process(application.process).workflows[application.workflow]
     if not any(set(roles) & set(t.roles) for t in wf.leaving(application.state)):
         state = wf.state(application.state)
+        notice = (
+            [Outcome(rule=f"state.{state.name}.locked", kind="violation", message=state.locked)]
+            if state.locked
+            else []
+        )
         raise MaterialLocked(
             f"the application is {application.state} ({state.title.zh}): "
-            "its data and attachments can change again only when it is back with the applicant"
+            "its data and attachments can change again only when it is back with the applicant",
+            notice,
         )
 
 

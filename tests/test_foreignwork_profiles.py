@@ -224,6 +224,8 @@ async def test_FW09_FW11_fail_upload_reject_with_sms_reupload_approve(client):
     assert len(await sms_to("13600136000")) == 2
     locked = await attach(client, me, pid, final["version"], "id_front", jpeg())
     assert locked.status == 409
+    [notice] = (await locked.json())["violations"]  # 4.1.4 上传注意事项 4, in the seed's words
+    assert notice["message"]["zh"] == "实名认证状态为“已实名认证”“已审核认证”时，只能查看已上传信息"
 
 
 async def bearer_staff(client):
@@ -472,6 +474,7 @@ async def test_FW11_a_unit_uploads_up_to_three_other_materials_through_review(cl
     assert approved["state"] == "manual_approved" and approved["uploads_read_only"]
     locked = await attach(client, me, pid, approved["version"], "other_1", jpeg("black"))
     assert locked.status == 409 and locked.content_type == "application/problem+json"
+    assert "只能查看已上传信息" in (await locked.json())["violations"][0]["message"]["zh"]
     assert (await listed_uploads(client, me, pid))["other_1"] == len(jpeg("white", 50))
 
 

@@ -332,14 +332,6 @@ def test_files_uploaded_before_the_data_changed_must_be_uploaded_again(kernel):
     assert rules(decision) == {"foreignwork.upload.stale"}
 
 
-def test_a_verified_user_can_only_view_the_upload_page(kernel):
-    context = {"state": "manual_approved", "attachments": [upload("id_front"), upload("id_back")]}
-    decision = kernel.validate(
-        P, person(), workflow="person_profile", transition="upload", context=context
-    )
-    assert rules(decision) == {"foreignwork.upload.read-only"}
-
-
 def test_a_foreign_unit_must_prove_its_status_among_the_other_materials(kernel):
     unit = legal(
         region_type="foreign",
