@@ -153,6 +153,21 @@ def pg_databases(db_template: str) -> _PostgresDatabases:
     pool.close()
 
 
+@pytest.fixture(scope="module")
+def module_database(db_template: str) -> dict[str, str]:
+    """For a module whose tests share one service: ``GOVFLOW_DATABASE_URL`` of a migrated
+    PostgreSQL database of its own when the suite runs on PostgreSQL, else nothing (the
+    service's default SQLite file in its data folder)."""
+    if not PG_URL:
+        yield {}
+        return
+    name = f"govflow_t_{uuid.uuid4().hex[:10]}"
+    template = db_template.rsplit("/", 1)[1]
+    asyncio.run(_pg_admin([f'CREATE DATABASE "{name}" TEMPLATE "{template}"']))
+    yield {"GOVFLOW_DATABASE_URL": _with_db(PG_URL, name)}
+    asyncio.run(_pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
+
+
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, db_template: str, tmp_path: Path) -> str:
     """A fresh, migrated database for one test."""

@@ -104,10 +104,11 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder with the demo loaded by the ``govflow demo`` command."""
+def demo_folder(tmp_path_factory: pytest.TempPathFactory, module_database) -> Path:
+    """A data folder with the demo loaded by the ``govflow demo`` command, on the suite's
+    database (PostgreSQL when the run is pointed at one)."""
     data = tmp_path_factory.mktemp("matrix") / "data"
-    done = govflow("demo", env=service_env(data))
+    done = govflow("demo", env=service_env(data, **module_database))
     assert done.returncode == 0, done.stderr
     return data
 
@@ -186,8 +187,8 @@ async def _log_in(client: TestClient, how: str, image: bytes) -> dict[str, str]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(demo_folder: Path):
-    env = service_env(demo_folder)
+async def world(demo_folder: Path, module_database):
+    env = service_env(demo_folder, **module_database)
     config = dataclasses.replace(
         Config.from_env(env), captcha_text=lambda: ANSWER, trust_forwarded_for=True
     )
