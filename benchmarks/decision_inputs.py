@@ -54,25 +54,32 @@ def codeassign_context(
     agreed: bool = True,
     login_method: str | None = "qr_image",
 ) -> dict[str, Any]:
-    """What ``server_context`` gives the submit transition of a unit's application."""
+    """What the server gives the submit transition of a unit's application: the kernel's
+    ``server_context`` (agreements with ``in_force`` against the text in force) and the
+    plugin's ``govflow_context`` (``unit``: the certificate as the register records it)."""
     owner: dict[str, Any] = {
         "kind": "unit",
         "username": "unit-demo",
         "display_name": "北京市某某区机关事务管理局",
         "region": "110108",
-        "certificate_validity": validity,
         "email": "office@unit-demo.gov.cn",
     }
-    if expires:
-        owner["certificate_expires"] = expires
+    unit: dict[str, Any] = {"certificate_validity": validity, "certificate_expires": expires}
     context: dict[str, Any] = {
         "transition": "submit",
         "state": "draft",
         "actor": {"kind": "unit", "roles": ["unit"], "username": "unit-demo"},
         "owner": owner,
+        "unit": unit,
         "attachments": sorted(attachments),
         "agreements": (
-            {"codeassign.login": {"version": "2024-01", "agreed_at": "2026-01-05T09:00:00+08:00"}}
+            {
+                "codeassign.login": {
+                    "version": "2024-01",
+                    "agreed_at": "2026-01-05T09:00:00+08:00",
+                    "in_force": True,
+                }
+            }
             if agreed
             else {}
         ),
