@@ -102,14 +102,7 @@ async def login(
     five are checked at all — the sixth and later answer 429 without a hash. A correct password
     clears its account-and-client count.
     """
-    for key, limit, window in _login_keys(username, client):
-        try:
-            await throttle.hit(key, limit=limit, window=window)
-        except TooManyRequests as exc:
-            wait = exc.extra.get("retry_after")
-            raise TooManyRequests(
-                "too many login attempts: try again later", retry_after=wait
-            ) from None
+    await count_attempt(username, client)
     account = await Account.get_or_none(username=username)
     if account is None or not account.active:
         await check_password(_DUMMY_HASH, password)
@@ -118,9 +111,28 @@ async def login(
         raise Unauthorized("wrong username or password")
     if vouch is not None:
         await vouch(account)
+    await forget_attempts(username, client)
+    return await issue_token(account, ttl_minutes, method)
+
+
+async def count_attempt(username: str, client: str) -> None:
+    """Count one password attempt at ``username`` from ``client``, *before* the password is
+    checked: the login lockout (429 once locked), for every route that checks a password —
+    the kernel's login, a process's own (foreignwork's legacy accounts)."""
+    for key, limit, window in _login_keys(username, client):
+        try:
+            await throttle.hit(key, limit=limit, window=window)
+        except TooManyRequests as exc:
+            wait = exc.extra.get("retry_after")
+            raise TooManyRequests(
+                "too many login attempts: try again later", retry_after=wait
+            ) from None
+
+
+async def forget_attempts(username: str, client: str) -> None:
+    """A right password clears its account-and-client count."""
     pair, _, window = _login_keys(username, client)[0]
     await throttle.forget(pair, window)
-    return await issue_token(account, ttl_minutes, method)
 
 
 async def issue_token(account: Account, ttl_minutes: int, method: str) -> tuple[str, Token]:

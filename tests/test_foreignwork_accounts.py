@@ -193,6 +193,23 @@ async def test_FW02_a_wp_account_is_created_and_logs_in_with_the_legacy_password
     assert (await fw_login(client, "WP_oldunit3", "natural_person", LEGACY_PASSWORD)).status == 200
 
 
+async def test_FW02_legacy_passwords_are_guessed_no_faster_than_logins(client):
+    """The old system's password proves the holder, so it is locked like a login: after five
+    wrong tries even the right one is refused (429) for that legacy name, and nothing is
+    migrated; another legacy name is not affected."""
+    await legacy_register()
+    url = "/api/foreignwork/legacy-accounts/migrate"
+    for _ in range(5):
+        wrong = {"legacy_login_name": "zrr", "password": "wrong-one-1A"}
+        assert (await client.post(url, json=wrong)).status == 401
+    right = {"legacy_login_name": "zrr", "password": LEGACY_PASSWORD}
+    locked = await client.post(url, json=right)
+    assert locked.status == 429, await locked.text()
+    assert not await Account.filter(username="WP_zrr").exists()
+    other = {"legacy_login_name": "oldunit1", "password": LEGACY_PASSWORD}
+    assert (await client.post(url, json=other)).status == 200
+
+
 # -- FW-03 ----------------------------------------------------------------------------------
 
 

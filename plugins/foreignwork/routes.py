@@ -194,8 +194,13 @@ async def legacy_migrate(call: Call) -> dict[str, Any]:
     account; case 5: the legacy name already is the unit's own platform account.
     """
     legacy = await _legacy(call)
-    if not auth.password_matches(legacy.password_hash, call.body["password"]):
+    # The old system's password is guessed like any other: counted first (the kernel's login
+    # lockout, under a name of its own), checked off the event loop.
+    name = f"foreignwork.legacy:{legacy.legacy_login_name}"
+    await auth.count_attempt(name, call.client)
+    if not await auth.check_password(legacy.password_hash, call.body["password"]):
         raise Unauthorized("wrong legacy login name or password")
+    await auth.forget_attempts(name, call.client)
     if legacy.migrated_at is not None:
         return _migrated(legacy)
     _, ways = await _legacy_decision(call, legacy)
