@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import clock
-from .auth import hash_password
+from .auth import hash_password_off_loop
 from .db.models import ACCOUNT_KINDS, APPLICANT_KINDS, Account, Token
 
 #: Stored as the password hash of an account that never logs in with a password: argon2 never
@@ -32,6 +32,7 @@ async def create_account(
     """
     if kind not in APPLICANT_KINDS or kind not in ACCOUNT_KINDS:
         raise ValueError(f"a plugin creates applicant accounts only, not '{kind}'")
+    password_hash = await hash_password_off_loop(password) if password else NO_PASSWORD
     account = await Account.create(
         username=username,
         kind=kind,
@@ -39,7 +40,7 @@ async def create_account(
         display_name=display_name[:100],
         region=region,
         profile=dict(profile or {}),
-        password_hash=hash_password(password) if password else NO_PASSWORD,
+        password_hash=password_hash,
         using_db=db,
     )
     return account.id
@@ -56,10 +57,11 @@ async def set_password(db: Any, account_id: int, password: str) -> None:
     Stored only as its argon2 hash; every session the account had is revoked with it, so
     whoever knew the old password is logged out, and a lock from wrong guesses is lifted.
     """
+    password_hash = await hash_password_off_loop(password)
     await (
         Account.filter(id=account_id, kind__in=APPLICANT_KINDS)
         .using_db(db)
-        .update(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+        .update(password_hash=password_hash, failed_logins=0, locked_until=None)
     )
     await (
         Token.filter(account_id=account_id, revoked_at=None)

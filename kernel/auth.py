@@ -57,6 +57,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
+async def hash_password_off_loop(password: str) -> str:
+    """``hash_password`` in the same bounded pool as ``check_password``: a registration or a
+    reset hashes as long as a login checks."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_HASHING, hash_password, password)
+
+
 async def check_password(stored: str, password: str) -> bool:
     """``password_matches`` off the event loop: argon2 takes tens of milliseconds of CPU on
     purpose, and 20 logins on the loop held every other request (``/healthz`` 5 ms → 3.6 s).

@@ -31,10 +31,9 @@ import dns.asyncresolver
 import dns.exception
 import dns.resolver
 import yaml
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from kernel import Adapter, hookimpl
+from kernel.auth import check_password, hash_password
 
 from .crawl import Crawler, Limits
 from .demo_sites import LoopbackWorld
@@ -44,7 +43,7 @@ NAMESERVER_ENV = "GOVFLOW_WEBSITES_NAMESERVER"
 SITE_PORT_ENV = "GOVFLOW_WEBSITES_SITE_PORT"
 CRAWL_SECONDS_ENV = "GOVFLOW_WEBSITES_CRAWL_SECONDS"
 #: Verified against when the account does not exist, so both refusals take as long.
-_NO_ACCOUNT = PasswordHasher().hash("govflow-no-such-name-system-account")
+_NO_ACCOUNT = hash_password("govflow-no-such-name-system-account")
 
 
 class LocalOrganRegister:
@@ -88,7 +87,6 @@ class LocalNameSystem:
     def __init__(self, path: Path = HERE / "namesystem.yaml") -> None:
         rows = yaml.safe_load(path.read_text("utf-8")) or {}
         self._accounts = {r["account"]: r for r in rows.get("accounts", ())}
-        self._hasher = PasswordHasher()
 
     async def account_of(self, unit_name: str) -> str | None:
         """The account the unit of that name holds, if it holds one."""
@@ -106,9 +104,7 @@ class LocalNameSystem:
         """What the name system knows of the unit when ``password`` is the account's, else
         ``None`` (a wrong password and an unknown account answer alike)."""
         row = self._accounts.get(account)
-        try:
-            self._hasher.verify(row["password_hash"] if row else _NO_ACCOUNT, password)
-        except (VerificationError, InvalidHashError):
+        if not await check_password(row["password_hash"] if row else _NO_ACCOUNT, password):
             return None
         return dict(row["unit"]) if row else None
 
