@@ -43,8 +43,13 @@ TRICKY = [
     {},
 ]
 
+# A fresh copy of each tricky value: ``_mutated`` may write into a drawn ``{}`` (when it lands
+# in a list of objects), and a shared one would change TRICKY for every later example.
 values = st.recursive(
-    st.sampled_from(TRICKY) | st.text(max_size=20) | st.integers() | st.floats(allow_nan=False),
+    st.sampled_from(TRICKY).map(copy.deepcopy)
+    | st.text(max_size=20)
+    | st.integers()
+    | st.floats(allow_nan=False),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
     max_leaves=6,
 )
