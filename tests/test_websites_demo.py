@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from kernel.app import create_app
 from kernel.cli import main
@@ -48,19 +48,15 @@ def served_env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv(key, value)
 
 
-def test_WS07_make_serve_lists_the_mounted_demo_site_and_names_the_unmounted_page(served_env):
-    assert main(["demo"]) == 0
-    asyncio.run(_served())
-
-
-async def _served() -> None:
+async def test_WS07_make_serve_lists_the_mounted_demo_site_and_names_the_unmounted_page(
+    served_env, aiohttp_client
+):
+    assert await asyncio.to_thread(main, ["demo"]) == 0  # the command runs its own event loop
     config = dataclasses.replace(Config.from_env(), captcha_text=lambda: ANSWER)
-    client = TestClient(TestServer(create_app(config)))
-    await client.start_server()
+    client = await aiohttp_client(create_app(config))
     try:
         await _walk(client)
     finally:
-        await client.close()
         await DEMO_WORLD.close()
 
 
