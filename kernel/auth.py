@@ -95,7 +95,8 @@ async def login(
     password: str,
     ttl_minutes: int,
     method: str = "password",
-    client: str = "unknown",
+    *,
+    client: str,
     vouch: Callable[[Account], Awaitable[None]] | None = None,
 ):
     """A new token for a correct password; ``Unauthorized`` otherwise, never saying which part.

@@ -804,3 +804,29 @@ async def test_FW01_qr_login_with_the_image_issued_and_a_reissue_revokes_it(clie
     await client.post("/api/foreignwork/qr-image", headers=me)
     assert (await qr_login(client, image)).status == 401
     assert (await qr_login(client, png())).status == 401
+
+
+async def test_FW01_wrong_passwords_from_one_address_do_not_lock_the_owner_out_elsewhere(
+    aiohttp_client, config
+):
+    """The login lockout counts per account *and* client: five wrong tries from one address
+    lock that address out of the account, not its owner logging in from another."""
+    config = dataclasses.replace(config, captcha_text=lambda: ANSWER, trust_forwarded_for=True)
+    client = await aiohttp_client(create_app(config))
+    await make_account("zrr", "natural_person", ["natural_person"])
+
+    async def attempt(address: str, password: str) -> int:
+        headers = {"X-Forwarded-For": address}  # a captcha is answered from where it was drawn
+        issued = await (await client.post("/api/captchas", headers=headers)).json()
+        body = {
+            "login_type": "natural_person",
+            "username": "zrr",
+            "password": password,
+            "captcha": {"id": issued["id"], "answer": ANSWER},
+        }
+        return (await client.post("/api/foreignwork/login", json=body, headers=headers)).status
+
+    for _ in range(5):
+        assert await attempt("203.0.113.7", "Wrong2026pass") == 401
+    assert await attempt("203.0.113.7", PASSWORD) == 429
+    assert await attempt("198.51.100.2", PASSWORD) == 200

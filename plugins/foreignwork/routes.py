@@ -70,7 +70,9 @@ async def login(call: Call) -> dict[str, Any]:
     await throttle_hit(f"foreignwork.login:{call.client}", limit=20, window=dt.timedelta(minutes=1))
     await _captcha(call)
     body = call.body
-    token, record = await auth.login(body["username"].strip(), body["password"], call.ttl_minutes)
+    token, record = await auth.login(
+        body["username"].strip(), body["password"], call.ttl_minutes, client=call.client
+    )
     await record.fetch_related("account")
     account = record.account
     if account.kind != body["login_type"]:

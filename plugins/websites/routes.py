@@ -65,7 +65,9 @@ async def login(call: Call) -> dict[str, Any]:
     names = call.adapters[NAME_SYSTEM]
     if await names.holds(username):
         return await name_system.login(call, names, username, body["password"])
-    token, record = await password_login(username, body["password"], call.ttl_minutes)
+    token, record = await password_login(
+        username, body["password"], call.ttl_minutes, client=call.client
+    )
     await record.fetch_related("account")
     account = record.account
     return {
