@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
 
+from . import jsontext
 from .decision import Outcome
 from .rules.model import Text
 
@@ -35,7 +35,7 @@ def problem(
     }
     return web.Response(
         status=status,
-        body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        body=jsontext.dumps(body),
         content_type=CONTENT_TYPE,
         charset="utf-8",
     )

@@ -8,15 +8,20 @@ from typing import Any
 
 from aiohttp import web
 
+from .. import jsontext
 from ..errors import PreconditionRequired, field_error
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None):
-    return web.json_response(
-        data,
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """``data`` as UTF-8 JSON with Chinese readable (``kernel/jsontext.py``)."""
+    return web.Response(
+        body=jsontext.dumps(data),
         status=status,
         headers=headers,
-        dumps=lambda d: json.dumps(d, ensure_ascii=False, default=str),
+        content_type="application/json",
+        charset="utf-8",
     )
 
 
@@ -72,19 +77,44 @@ def nesting(text: str) -> int:
     return deepest
 
 
-def strict_loads(text: str) -> Any:
-    """``json.loads`` that refuses what a store cannot keep faithfully: ``NaN``/``Infinity``
+def strict_loads(data: bytes) -> Any:
+    """A body as JSON, refusing what a store cannot keep faithfully: ``NaN``/``Infinity``
     (not JSON; they came back as themselves), numbers out of a double's range (``1e400``
-    became ``Infinity``), and nesting deeper than ``MAX_DEPTH`` (checked before parsing)."""
+    became ``Infinity``), and nesting deeper than ``MAX_DEPTH``.
+
+    orjson reads it where it can (``kernel/jsontext.py``), and its depth is checked after; what
+    orjson refuses is read by ``json`` with the hooks and the depth checked before parsing,
+    which word the reason."""
+    value = jsontext.loads(data, _strict_json)
+    if _deeper_than(value, MAX_DEPTH):
+        raise UnreadableJson(f"nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _strict_json(text: str) -> Any:
     if nesting(text) > MAX_DEPTH:
         raise UnreadableJson(f"nested deeper than {MAX_DEPTH} levels")
     return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
 
 
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest deeper than ``limit`` in ``value``, level by level
+    (no recursion: the value may be as deep as orjson reads)."""
+    level, depth = [value], 0
+    while containers := [item for item in level if isinstance(item, dict | list)]:
+        depth += 1
+        if depth > limit:
+            return True
+        level = [
+            c for item in containers for c in (item.values() if isinstance(item, dict) else item)
+        ]
+    return False
+
+
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object, or a 400 that says so in both languages."""
     try:
-        body = strict_loads(await request.text())
+        body = strict_loads(await request.read())
     except UnreadableJson as exc:
         raise field_error(
             "/",

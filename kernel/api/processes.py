@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from aiohttp import web
@@ -15,13 +14,13 @@ from ..db import database as dbconf
 from ..keys import CONFIG, KERNEL
 from ..problem import bad_request, problem
 from ..rules.facts import FactError
-from .http import strict_loads
+from .http import json_response, strict_loads
 
 routes = web.RouteTableDef()
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+    return json_response(data, status=status)
 
 
 async def _database_reachable(url: str) -> bool:
@@ -125,7 +124,7 @@ async def validate(request: web.Request) -> web.Response:
 
 async def _body(request: web.Request) -> dict[str, Any] | web.Response:
     try:
-        body = strict_loads(await request.text())
+        body = strict_loads(await request.read())
     except (ValueError, RecursionError):
         return bad_request(
             "/", "request.json", "请求体不是有效的JSON", "The body is not valid JSON"

@@ -30,6 +30,7 @@ from typing import Any
 
 import durable_rules_engine
 
+from .. import jsontext
 from .model import AllOf, Alternative, AnyOf, Expr, Pattern, Ref, Rule, RuleSet, Test
 from .problems import Problem
 
@@ -239,10 +240,9 @@ class CompiledRuleSet:
         with engine._lock:
             sid = f"e{next(engine._sids)}"
             messages = [
-                json.dumps({**fact, "sid": sid, "id": n}, ensure_ascii=False)
-                for n, fact in enumerate(facts)
+                jsontext.dumps_text({**fact, "sid": sid, "id": n}) for n, fact in enumerate(facts)
             ]
-            trigger = json.dumps({**TRIGGER, "sid": sid, "id": "trg"})
+            trigger = jsontext.dumps_text({**TRIGGER, "sid": sid, "id": "trg"})
             for handle in self._handles:
                 self._evaluate_part(handle, sid, messages, trigger, hits)
         hits.discard(None)
