@@ -6,36 +6,44 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pluggy
 from aiohttp import web
 
-from . import auth, logs, metrics
+from . import auth
 from .api import add_routes, plugin_routes
 from .attachments import BlobStore
 from .config import Config
 from .core import Kernel
 from .db import database
-from .errors import ServiceUnavailable, problem_middleware
+from .errors import Handler, ServiceUnavailable, problem_middleware
 from .jobs import JobRunner, runner_jobs
 from .keys import CONFIG, JOBS_WAKE, KERNEL
 from .notify.worker import OUTBOX_WAKE, run_worker
+from .observe import observe_middleware
 from .rules.watch import watch
 
 WATCH_READY = web.AppKey("watch_ready", asyncio.Event)
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
-@web.middleware
-async def database_guard(request: web.Request, handler) -> web.StreamResponse:
+def database_guard(config: Config) -> Middleware | None:
     """A write while the SQLite file is gone (its data directory deleted under the running
-    server) answers 503 instead of a 201 into a file no one will read again."""
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        config = request.app[CONFIG]
-        url = database.database_url_of(config)
-        if database.sqlite_file_gone(url):
-            raise ServiceUnavailable(f"{database.sqlite_path(url)} is gone")
-    return await handler(request)
+    server) answers 503 instead of a 201 into a file no one will read again. ``None`` where
+    there is no file to lose (PostgreSQL, ``:memory:``)."""
+    path = database.sqlite_path(database.database_url_of(config))
+    if path is None:
+        return None
+    file = str(path)
+
+    @web.middleware
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not os.path.exists(file):
+            raise ServiceUnavailable(f"{file} is gone")
+        return await handler(request)
+
+    return guard
 
 
 def create_app(
@@ -45,11 +53,14 @@ def create_app(
     app = web.Application(
         client_max_size=config.max_body_bytes,
         middlewares=[
-            logs.request_id_middleware,
-            metrics.metrics_middleware,
-            problem_middleware,
-            database_guard,
-            auth.auth_middleware,
+            middleware
+            for middleware in (
+                observe_middleware,
+                problem_middleware,
+                database_guard(config),
+                auth.auth_middleware,
+            )
+            if middleware is not None
         ],
     )
     # Built now, not at start-up: the processes' own routes must be on the router before it

@@ -10,14 +10,14 @@ would make one time series per application id and could carry personal numbers).
 from __future__ import annotations
 
 import asyncio
-import time
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
+from prometheus_client.metrics import MetricWrapperBase
 
 from .decision import Decision
-from .errors import Handler
 
 UNMATCHED = "unmatched"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -59,19 +59,35 @@ class Metrics:
             registry=self.registry,
         )
 
+        # ``labels()`` builds its key and takes a lock on every call: a served dry run looked
+        # up four children. Each is looked up once here and kept (the label sets are few:
+        # route patterns, processes, outcome kinds).
+        self._children: dict[tuple, Any] = {}
+
+    def _child(self, metric: MetricWrapperBase, *labels: str) -> Any:
+        key = (id(metric), *labels)
+        try:
+            return self._children[key]
+        except KeyError:
+            child = self._children[key] = metric.labels(*labels)
+            return child
+
     def decision(self, process: str, decision: Decision) -> None:
         """Count one decision and each outcome in it."""
-        self.decisions.labels(process, "ok" if decision.ok else "blocked").inc()
+        self._child(self.decisions, process, "ok" if decision.ok else "blocked").inc()
+        kinds: dict[str, int] = {}
         for outcome in decision.outcomes:
-            self.outcomes.labels(process, outcome.kind).inc()
+            kinds[outcome.kind] = kinds.get(outcome.kind, 0) + 1
+        for kind, count in kinds.items():  # one locked increment per kind, not per outcome
+            self._child(self.outcomes, process, kind).inc(count)
 
     def transition(self, process: str, name: str) -> None:
         """Count a transition that was taken (its state change committed)."""
-        self.transitions.labels(process, name).inc()
+        self._child(self.transitions, process, name).inc()
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        self._child(self.requests, method, route, str(status)).inc()
+        self._child(self.latency, method, route).observe(seconds)
 
     def exposition(self) -> bytes:
         """Everything, in the Prometheus text format."""
@@ -98,22 +114,3 @@ def of(request: web.Request) -> Metrics | None:
 
     kernel = request.app.get(KERNEL)
     return kernel.metrics if kernel is not None else None
-
-
-@web.middleware
-async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Count every request and time it, errors included, by the route's pattern."""
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    except BaseException as exc:
-        status = status_of(exc)
-        raise
-    finally:
-        metrics = of(request)
-        if metrics is not None:
-            elapsed = time.perf_counter() - started
-            metrics.request(request.method, route_pattern(request), status, elapsed)
