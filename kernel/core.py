@@ -18,6 +18,7 @@ import pluggy
 from . import clock
 from .config import Config
 from .decision import Decision
+from .identifiers import one_decision
 from .manifest import load_manifest
 from .metrics import Metrics
 from .plugins import PluginError, make_plugin_manager, owner_caller
@@ -161,24 +162,26 @@ class Kernel:
         rules that judge the step's input alone (``_input_rules``), and only with its
         identifiers in canonical form (``SchemaRegistry.normalise``), whoever calls.
         """
-        proc = self.process(process)
-        wf = self._workflow(proc, workflow, matter)
-        step = self._transition(wf, transition)
-        ctx = {"transition": step.name, **(context or {})}
-        schema_id = proc.schema_for(wf.name, matter)
-        if schema_id is not None:
-            uri = self.schemas.resolve_id(schema_id, process)
-            document = self.schemas.normalise(uri, document)
-            violations = self.schemas.validate(uri, document)
-            if violations:
-                decision = Decision(as_of or clock.today(), (), tuple(violations))
-                decision = decision.merged(self._input_rules(process, wf, matter, step, ctx, as_of))
-                self.metrics.decision(process, decision)
-                return decision
-        facts = self.facts(process, wf.name, matter, document, ctx)
-        decision = self.rules.evaluate(step.rulesets, facts, as_of)
-        self.metrics.decision(process, decision)
-        return decision
+        with one_decision():  # an identifier is checked once, however many ask
+            proc = self.process(process)
+            wf = self._workflow(proc, workflow, matter)
+            step = self._transition(wf, transition)
+            ctx = {"transition": step.name, **(context or {})}
+            schema_id = proc.schema_for(wf.name, matter)
+            if schema_id is not None:
+                uri = self.schemas.resolve_id(schema_id, process)
+                document = self.schemas.normalise(uri, document)
+                violations = self.schemas.validate(uri, document)
+                if violations:
+                    decision = Decision(as_of or clock.today(), (), tuple(violations))
+                    inputs = self._input_rules(process, wf, matter, step, ctx, as_of)
+                    decision = decision.merged(inputs)
+                    self.metrics.decision(process, decision)
+                    return decision
+            facts = self.facts(process, wf.name, matter, document, ctx)
+            decision = self.rules.evaluate(step.rulesets, facts, as_of)
+            self.metrics.decision(process, decision)
+            return decision
 
     def _input_rules(self, process, wf, matter, step, ctx, as_of) -> Decision:
         """The outcomes of the rules that name only the step's ``input`` fields (``/input/…``),

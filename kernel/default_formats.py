@@ -11,14 +11,17 @@ from collections.abc import Callable, Mapping
 import idna
 
 from .hookspecs import hookimpl
-from .identifiers import VALIDATORS, validate_public_sector_domain
+from .identifiers import VALIDATORS, remembered
 
 
-def domain_as_shown(value: str) -> str:
+def _domain_as_shown(value: str) -> str:
     """A public-sector domain, stored as people read it: ``北京市公安局.政务``, not its A-label
     (``xn--…``), which forms and lists would otherwise print; lower-case, full width and ``。``
     mapped. Compare domains by their A-label (``validate_public_sector_domain``)."""
-    return idna.decode(validate_public_sector_domain(value))
+    return idna.decode(VALIDATORS["public_sector_domain"](value))
+
+
+domain_as_shown = remembered("public_sector_domain_as_shown", _domain_as_shown)
 
 
 @hookimpl

@@ -29,6 +29,7 @@ from .errors import (
     check_against,
     field_error,
 )
+from .identifiers import one_decision
 from .notify.outbox import transition_messages
 from .plugins import await_me_maybe
 from .process import Process, Transition, Workflow
@@ -515,16 +516,17 @@ async def transition(
         raise Conflict(f"version {if_match} is not the current version {application.version}")
     if step.reply == "required" and not (reply or "").strip():
         raise Unprocessable("a reply text is required", [_reply_required()])
-    input = check_input(step, input, kernel.schemas.formats)
-    stored = application.data
-    if data is not None:
-        owner = await Account.get(id=application.owner_id)
-        filled = await with_server_fields(kernel, process.name, wf.name, Actor(owner), data)
-        application.data = normalised(kernel, process, wf.name, application.matter, filled)
-    try:
-        decision = await evaluate(kernel, actor, application, step, input)
-    finally:
-        new_data, application.data = application.data, stored
+    with one_decision():  # what is normalised here is not checked again by the decision
+        input = check_input(step, input, kernel.schemas.formats)
+        stored = application.data
+        if data is not None:
+            owner = await Account.get(id=application.owner_id)
+            filled = await with_server_fields(kernel, process.name, wf.name, Actor(owner), data)
+            application.data = normalised(kernel, process, wf.name, application.matter, filled)
+        try:
+            decision = await evaluate(kernel, actor, application, step, input)
+        finally:
+            new_data, application.data = application.data, stored
     if not decision.ok:
         raise Unprocessable(
             "the submission breaks rules", decision.blocking, decision=decision.as_dict()

@@ -271,3 +271,22 @@ def test_error_survives_pickling() -> None:
         error.message_zh,
         error.message_en,
     )
+
+
+@pytest.mark.parametrize("kind", sorted(VECTORS["types"]))
+def test_a_canonical_value_is_its_own_canonical_value(kind):
+    """Checking what a validator returned gives it back unchanged: the kernel relies on it to
+    answer the schema's format check from the normalisation's answer (identifiers/answers.py)."""
+    from kernel.default_formats import domain_as_shown
+
+    checks = [VALIDATORS[kind]] + ([domain_as_shown] if kind == "public_sector_domain" else [])
+    canonical = []
+    for check in checks:
+        for case in VECTORS["types"][kind]:
+            try:
+                canonical.append((check, check(case["value"])))
+            except InvalidIdentifier:
+                continue
+    assert canonical, "no valid vector"
+    for check, value in canonical:
+        assert check(value) == value

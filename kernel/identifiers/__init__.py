@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
+from .answers import one_decision, remembered
 from .contact import (
     validate_email_address,
     validate_landline_cn,
@@ -35,27 +36,29 @@ from .passwords import validate_password_a, validate_password_b
 
 Validator = Callable[[str], str]
 
+_CHECKS: dict[str, Validator] = {
+    "uscc": validate_uscc,
+    "resident_id": validate_resident_id,
+    "residence_permit_hmt": validate_residence_permit_hmt,
+    "foreign_permanent_resident_id": validate_foreign_permanent_resident_id,
+    "exit_entry_permit_hk_macao": validate_exit_entry_permit_hk_macao,
+    "exit_entry_permit_taiwan": validate_exit_entry_permit_taiwan,
+    "mainland_travel_permit_hk_macao": validate_mainland_travel_permit_hk_macao,
+    "mainland_travel_permit_taiwan": validate_mainland_travel_permit_taiwan,
+    "passport_foreign": validate_passport_foreign,
+    "mobile_cn": validate_mobile_cn,
+    "landline_cn": validate_landline_cn,
+    "postal_code_cn": validate_postal_code_cn,
+    "email": validate_email_address,
+    "public_sector_domain": validate_public_sector_domain,
+    "ip_public": validate_ip_public,
+    "password_a": validate_password_a,
+    "password_b": validate_password_b,
+    "admin_division_code": validate_admin_division_code,
+}
+#: By kind; each answers a value once per decision (``answers.one_decision``).
 VALIDATORS: Mapping[str, Validator] = MappingProxyType(
-    {
-        "uscc": validate_uscc,
-        "resident_id": validate_resident_id,
-        "residence_permit_hmt": validate_residence_permit_hmt,
-        "foreign_permanent_resident_id": validate_foreign_permanent_resident_id,
-        "exit_entry_permit_hk_macao": validate_exit_entry_permit_hk_macao,
-        "exit_entry_permit_taiwan": validate_exit_entry_permit_taiwan,
-        "mainland_travel_permit_hk_macao": validate_mainland_travel_permit_hk_macao,
-        "mainland_travel_permit_taiwan": validate_mainland_travel_permit_taiwan,
-        "passport_foreign": validate_passport_foreign,
-        "mobile_cn": validate_mobile_cn,
-        "landline_cn": validate_landline_cn,
-        "postal_code_cn": validate_postal_code_cn,
-        "email": validate_email_address,
-        "public_sector_domain": validate_public_sector_domain,
-        "ip_public": validate_ip_public,
-        "password_a": validate_password_a,
-        "password_b": validate_password_b,
-        "admin_division_code": validate_admin_division_code,
-    }
+    {kind: remembered(kind, check) for kind, check in _CHECKS.items()}
 )
 
 
@@ -73,6 +76,8 @@ __all__ = [
     "Validator",
     "normalise_identifier",
     "normalise_text",
+    "one_decision",
+    "remembered",
     "validate",
     "validate_admin_division_code",
     "validate_email_address",
