@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .rules.model import LegalBasis, Text
@@ -29,6 +30,13 @@ class Outcome:
     source: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        """A copy of the outcome's dict (the texts and params inside are shared, read-only)."""
+        return dict(self._dict)
+
+    @cached_property
+    def _dict(self) -> dict[str, Any]:
+        """Made once: a rule's outcome is one object for as long as its rule file is loaded
+        (``Loaded.outcomes``), and it is answered in every decision where the rule holds."""
         return {
             "rule": self.rule,
             "kind": self.kind,

@@ -68,6 +68,12 @@ class Loaded:
         return {rule.id: n for n, rule in enumerate(self.ruleset.rules)}
 
     @cached_property
+    def used(self) -> RulesetUsed:
+        """What a decision records of this file: name, sha256, source, version."""
+        rs = self.ruleset
+        return RulesetUsed(rs.name, rs.sha256, rs.path, self.version)
+
+    @cached_property
     def outcomes(self) -> dict[str, Outcome]:
         """Each rule's outcome, made once: messages depend only on the rule's own params."""
         return {rule.id: _outcome(rule) for rule in self.ruleset.rules}
@@ -138,7 +144,7 @@ class RuleBook:
         for name in names:
             loaded = self.get(name)
             fired = loaded.fired(facts, as_of)
-            used.append(_used(loaded))
+            used.append(loaded.used)
             outcomes += [loaded.outcomes[r] for r in sorted(fired, key=loaded.position.__getitem__)]
         return Decision(as_of, tuple(used), tuple(outcomes))
 
@@ -222,7 +228,7 @@ class RuleBook:
             return
         old = self._loaded.get(name)
         self._loaded[name] = candidate
-        self._history.setdefault(name, []).append(_used(candidate))
+        self._history.setdefault(name, []).append(candidate.used)
         self.errors.pop(shown, None)
         report.loaded.append(name)
         log.info("ruleset %s version %d in force (%s)", name, candidate.version, shown)
@@ -266,11 +272,6 @@ class RuleBook:
         report.problems += problems
         for problem in problems:
             log.error("rules not reloaded: %s", problem)
-
-
-def _used(loaded: Loaded) -> RulesetUsed:
-    rs = loaded.ruleset
-    return RulesetUsed(rs.name, rs.sha256, rs.path, loaded.version)
 
 
 def _outcome(rule) -> Outcome:

@@ -98,7 +98,7 @@ def project(ruleset: RuleSet, facts: Iterable[Mapping[str, Any]]) -> list[dict[s
             value = _typed(flat.get(field), ftype)
             if value is not None:
                 out[field] = value
-        for key in ruleset.match_keys:
+        for key in ruleset.match_keys:  # usually none
             if key.kind == kind and isinstance(out.get(key.field), str):
                 out[key.key] = matches(key.pattern, out[key.field])
         projected.append(out)
