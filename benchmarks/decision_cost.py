@@ -486,8 +486,9 @@ def stage_tables(found: dict[str, dict[str, Any]]) -> list[Table]:
         note=(
             "Grouped from cProfile (`decision_stages.profiled_shares`): cumulative time of "
             "`SchemaRegistry.validate`, `Kernel.facts`, `facts.project`, `Metrics.decision`; "
-            "`json.dumps` called from the back end; own time of every `durable_rules_engine` "
-            "call; the rest is Python. The profiler inflates Python calls, so C looks smaller."
+            "`jsontext.dumps_text` called from the back end; own time of every "
+            "`durable_rules_engine` call; the rest is Python. The profiler inflates Python "
+            "calls, so C looks smaller."
         ),
     )
     return [by_stage, profile]

@@ -20,10 +20,10 @@ from typing import Any
 
 import durable_rules_engine
 
-from kernel import clock
+from kernel import clock, jsontext
 from kernel.core import Kernel
 from kernel.decision import Decision
-from kernel.rules import book as book_module
+from kernel.identifiers import one_decision
 from kernel.rules import durable_backend
 from kernel.rules.book import RuleBook
 from kernel.rules.facts import project
@@ -31,10 +31,11 @@ from kernel.rules.facts import project
 #: Stage key -> what it covers, in the order a decision runs through them.
 STAGES = {
     "lookups": "process, workflow, transition and schema id lookups",
-    "schema": "JSON Schema validation (`SchemaRegistry.validate`)",
+    "normalise": "identifiers in canonical form (`SchemaRegistry.normalise`): each checked once",
+    "schema": "JSON Schema validation (`SchemaRegistry.validate`), identifiers answered already",
     "facts": "fact building by the plugins (`govflow_facts` hook)",
     "projection": "`facts.project`: facts cut to the fields the rules test, typed",
-    "encode": "Python: `json.dumps` of every fact and the trigger, lock, session id",
+    "encode": "Python: every fact and the trigger as JSON (orjson), lock, session id",
     "c_session": "C: first `assert_fact` of each session (session state allocated, 1st fact)",
     "c_facts": "C: `assert_fact` of the other facts (JSON parse, alpha and beta matching)",
     "c_trigger": "C: `assert_fact` of the trigger (joins complete, actions queued)",
@@ -71,10 +72,9 @@ def _staged_engine(compiled: durable_backend.CompiledRuleSet, facts: list, laps:
     with engine._lock:
         sid = f"e{next(engine._sids)}"
         messages = [
-            json.dumps({**fact, "sid": sid, "id": n}, ensure_ascii=False)
-            for n, fact in enumerate(facts)
+            jsontext.dumps_text({**fact, "sid": sid, "id": n}) for n, fact in enumerate(facts)
         ]
-        trigger = json.dumps({**durable_backend.TRIGGER, "sid": sid, "id": "trg"})
+        trigger = jsontext.dumps_text({**durable_backend.TRIGGER, "sid": sid, "id": "trg"})
         laps.lap("encode")
         for handle in compiled._handles:
             if messages:
@@ -116,7 +116,7 @@ def staged_evaluate(
         hits = _staged_engine(loaded.compiled, projected, laps)
         fired = {r.id for r in loaded.ruleset.rules if r.id in hits and r.in_force(as_of)}
         laps.lap("in_force")
-        used.append(book_module._used(loaded))
+        used.append(loaded.used)
         outcomes += [o for rule_id, o in loaded.outcomes.items() if rule_id in fired]
         laps.lap("decision")
     decision = Decision(as_of, tuple(used), tuple(outcomes))
@@ -144,13 +144,17 @@ def staged_validate(
     uri = kernel.schemas.resolve_id(schema_id, process) if schema_id else None
     as_of = clock.today()
     laps.lap("lookups")
-    if uri is not None:
-        assert not kernel.schemas.validate(uri, document), "stages are timed on valid documents"
-    laps.lap("schema")
-    ctx = {"transition": step.name, **(context or {})}
-    facts = kernel.facts(process, wf.name, matter, document, ctx)
-    laps.lap("facts")
-    decision = staged_evaluate(kernel.rules, step.rulesets, facts, as_of, laps)
+    with one_decision():
+        if uri is not None:
+            document = kernel.schemas.normalise(uri, document)
+            laps.lap("normalise")
+            valid = not kernel.schemas.validate(uri, document)
+            assert valid, "stages are timed on valid documents"
+        laps.lap("schema")
+        ctx = {"transition": step.name, **(context or {})}
+        facts = kernel.facts(process, wf.name, matter, document, ctx)
+        laps.lap("facts")
+        decision = staged_evaluate(kernel.rules, step.rulesets, facts, as_of, laps)
     kernel.metrics.decision(process, decision)
     laps.lap("metrics")
     return decision
@@ -201,9 +205,10 @@ def profiled_shares(fn: Callable[[], object], runs: int) -> dict[str, float]:
     """Percent of cProfile's total per coarse stage, over ``runs`` calls of the real ``fn``.
 
     schema, facts, projection and metrics: the cumulative time of ``SchemaRegistry.validate``,
-    ``Kernel.facts``, ``facts.project`` and ``Metrics.decision``; encode: ``json.dumps`` called
-    from ``durable_backend``; engine C: every ``durable_rules_engine`` call; other Python: the
-    rest (rule book, engine glue, action names, decision object, lookups).
+    ``Kernel.facts``, ``facts.project`` and ``Metrics.decision``; encode:
+    ``jsontext.dumps_text`` called from ``durable_backend``; engine C: every
+    ``durable_rules_engine`` call; other Python: the rest (rule book, engine glue, action
+    names, decision object, lookups).
     """
     profile = cProfile.Profile()
     profile.runcall(lambda: [fn() for _ in range(runs)])
@@ -222,7 +227,7 @@ def profiled_shares(fn: Callable[[], object], runs: int) -> dict[str, float]:
             found["metrics"] += cumtime
         elif "durable_rules_engine." in name:
             found["engine C"] += tottime
-        elif name == "dumps" and file.endswith("json/__init__.py"):
+        elif name == "dumps_text" and file.endswith("kernel/jsontext.py"):
             found["encode"] += sum(
                 c[3] for caller, c in callers.items() if caller[0].endswith("durable_backend.py")
             )
