@@ -180,10 +180,20 @@ def wait_http(url: str, seconds: float = 60.0) -> None:
             time.sleep(0.1)
 
 
+def pinned(cpus: set[int] | None) -> Callable[[], None] | None:
+    """What a child runs before its program, to run on ``cpus`` only (None: anywhere)."""
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 @contextlib.contextmanager
-def child_server(command: list[str], env: dict[str, str], log: IO[bytes]) -> Iterator[str]:
+def child_server(
+    command: list[str], env: dict[str, str], log: IO[bytes], cpus: set[int] | None = None
+) -> Iterator[str]:
     """``command`` in a child process, ``{port}`` in it a free port: its base URL once it
-    answers ``/healthz``. Stopped (terminated, killed after 10 s) on the way out."""
+    answers ``/healthz``. Stopped (terminated, killed after 10 s) on the way out. ``cpus``:
+    the cores the child (and every thread it starts) may run on."""
     port = free_port()
     child = subprocess.Popen(
         [part.format(port=port) for part in command],
@@ -191,6 +201,7 @@ def child_server(command: list[str], env: dict[str, str], log: IO[bytes]) -> Ite
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=pinned(cpus),
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -206,13 +217,17 @@ def child_server(command: list[str], env: dict[str, str], log: IO[bytes]) -> Ite
 
 @contextlib.contextmanager
 def served(
-    env: dict[str, str] | None = None, workers: int = 1, demo: bool = True
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+    demo: bool = True,
+    cpus: set[int] | None = None,
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """``govflow serve`` in a child process on a free port, with its own data directory.
 
     Yields the base URL and the environment it runs with (so a caller can run ``govflow``
     commands such as ``token`` against the same database). SQLite unless ``env`` names
-    ``GOVFLOW_DATABASE_URL``. The child is stopped, and its data removed, on the way out.
+    ``GOVFLOW_DATABASE_URL``. The child is stopped, and its data removed, on the way out;
+    ``cpus`` pins it (``child_server``).
     """
     govflow = str(Path(sys.executable).with_name("govflow"))
     with tempfile.TemporaryDirectory(prefix="govflow-bench-") as data:
@@ -230,7 +245,7 @@ def served(
             command += ["--workers", str(workers)]
         with (
             open(Path(data) / "serve.log", "wb") as log,
-            child_server(command, full_env, log) as base,
+            child_server(command, full_env, log, cpus) as base,
         ):
             yield base, full_env
 

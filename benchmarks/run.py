@@ -26,6 +26,7 @@ BENCHMARKS = [
     "decision_cost",
     "engine_memory",
     "http_load",
+    "peer_load",
     "rules_reload",
     "pg_writes",
     "data_scale",
