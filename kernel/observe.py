@@ -17,6 +17,7 @@ from aiohttp import web
 
 from . import metrics
 from .errors import Handler
+from .keys import KERNEL
 from .logs import request_id
 
 HEADER = "X-Request-Id"
@@ -71,6 +72,6 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
                     "ms": round(elapsed * 1000, 1),
                 },
             )
-        if (counted := metrics.of(request)) is not None:
-            counted.request(request.method, route, status, elapsed)
+        if (kernel := request.app.get(KERNEL)) is not None:
+            kernel.metrics.request(request.method, route, status, elapsed)
         request_id.reset(token)

@@ -86,7 +86,9 @@ def strict_loads(data: bytes) -> Any:
     orjson refuses is read by ``json`` with the hooks and the depth checked before parsing,
     which word the reason."""
     value = jsontext.loads(data, _strict_json)
-    if _deeper_than(value, MAX_DEPTH):
+    # Fewer brackets than the limit cannot nest past it: most bodies need no walk at all.
+    brackets = data.count(b"{") + data.count(b"[")
+    if brackets > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
         raise UnreadableJson(f"nested deeper than {MAX_DEPTH} levels")
     return value
 
