@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -159,16 +160,7 @@ def test_two_workers_on_postgresql_serve_one_port_and_race_safely(env, tmp_path,
 
 async def _race(base: str, token: str) -> None:
     async with aiohttp.ClientSession(base) as http:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                async with http.get("/healthz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            assert time.monotonic() < deadline, "the workers did not start"
-            await asyncio.sleep(0.3)
+        await _until_up(http)
         unit = {"Authorization": f"Bearer {token}"}
         body = {"process": "websites", "matter": "new_site", "data": {}}
         async with http.post("/api/applications", json=body, headers=unit) as response:
@@ -186,3 +178,49 @@ async def _race(base: str, token: str) -> None:
         async with http.get(f"/api/applications/{draft['id']}/history", headers=unit) as response:
             history = await response.json()
         assert [h["seq"] for h in history["items"]] == [1, 2]
+
+
+def test_a_served_worker_stopped_with_sigterm_writes_every_access_line(env, tmp_path):
+    """The log lines are written by a thread of their own, up to 50 ms late: a stop must not
+    lose the last ones (README, "Operating it")."""
+    assert main(["migrate"]) == 0
+    port, stderr = _free_port(), tmp_path / "stderr.log"
+    with open(stderr, "wb") as written:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "kernel.cli", "serve", "--port", str(port)],
+            env={**os.environ, **env, "GOVFLOW_WATCH_RULES": "0"},
+            stdout=subprocess.DEVNULL,
+            stderr=written,
+        )
+        try:
+            sent = asyncio.run(_dry_runs(f"http://127.0.0.1:{port}", 30))
+        finally:
+            server.terminate()  # SIGTERM at once, lines still queued
+            assert server.wait(timeout=20) == 0
+    lines = [json.loads(line) for line in stderr.read_text("utf-8").splitlines()]
+    access = [line for line in lines if line.get("logger") == "govflow.access"]
+    validated = [line for line in access if line["route"] == "/api/processes/{process}/validate"]
+    assert len(validated) == sent == 30
+
+
+async def _dry_runs(base: str, count: int) -> int:
+    body = {"document": {"matter": "change", "uscc": "1110000000004JUR69"}}
+    async with aiohttp.ClientSession(base) as http:
+        await _until_up(http)
+        for _ in range(count):
+            async with http.post("/api/processes/codeassign/validate", json=body) as response:
+                assert response.status == 200
+    return count
+
+
+async def _until_up(http: aiohttp.ClientSession) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            async with http.get("/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        await asyncio.sleep(0.2)
