@@ -27,6 +27,7 @@ BENCHMARKS = [
     "engine_memory",
     "http_load",
     "peer_load",
+    "served_stages",
     "edge_levers",
     "rules_reload",
     "pg_writes",
