@@ -4,7 +4,8 @@ The documents are those of the plugin tests (``tests/factories.py``, ``tests/tes
 taken from there so that both always decide the same cases; the contexts have the shape
 ``kernel.workflow.server_context`` gives a real transition (owner profile, login method,
 attachments, agreements, ...). ``codeassign_floor`` is the codeassign submission decided by
-plain Python: the JSON Schema and the seven rules of ``rules/codeassign/submit.yaml``.
+plain Python: the JSON Schema and the six rules of ``rules/codeassign/submit.yaml`` (the
+counter-only matters are refused at creation, by ``create.yaml``).
 """
 
 from __future__ import annotations
@@ -308,8 +309,6 @@ def codeassign_floor(doc: Mapping[str, Any], context: Mapping[str, Any]) -> set[
     unit = context.get("unit") or context.get("owner")
     fixed = bool(unit) and unit.get("certificate_validity") == "fixed"
     uploaded = set(context.get("attachments", ()))
-    if matter in ("initial", "extension"):
-        fired.add("codeassign.matter.counter-only")
     if not (context.get("commitment") or context.get("agreements", {}).get("codeassign.login")):
         fired.add("codeassign.login.commitment")
     if online and "login_method" in context and context["login_method"] != "qr_image":
