@@ -28,6 +28,8 @@ from typing import IO, Any
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
+#: The demo unit (plugins/codeassign/demo.yaml): its username is its unified social credit code.
+DEMO_UNIT = "11110108000123457Q"
 
 
 def percentiles(samples_us: Sequence[float]) -> dict[str, float]:

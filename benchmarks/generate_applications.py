@@ -2,7 +2,7 @@
 
 For the data-scale benchmark (issue #4 part 4): applications spread over the four processes,
 10,000 applicant accounts (units, legal persons, natural persons) plus the demo accounts, so
-``unit-demo`` owns a few thousand of them and ``registry-demo``'s queue is long; states and
+the demo unit owns a few thousand of them and ``registry-demo``'s queue is long; states and
 trails taken from the real workflow definitions, 6-digit region codes, realistic documents.
 
 Rows go straight into the tables ``govflow migrate`` created (column names as in
@@ -37,6 +37,7 @@ from typing import Any
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_2
 
+from benchmarks.common import DEMO_UNIT
 from kernel.config import Config
 from kernel.core import Kernel
 from kernel.identifiers.documents import organisation_check_character
@@ -130,7 +131,7 @@ class Owner:
 
 
 def default_demo_owned(count: int) -> int:
-    """unit-demo's share: a twentieth, at most 10,000 (1M: 10,000; 100k: 5,000)."""
+    """The demo unit's share: a twentieth, at most 10,000 (1M: 10,000; 100k: 5,000)."""
     return min(10_000, count // 20)
 
 
@@ -344,7 +345,7 @@ class Rows:
         self.trails = workflow_trails()
         self.processes = [p for p, w in PROCESS_WEIGHTS.items() for _ in range(w)]
         self.demo_every = plan.count // plan.demo_owned if plan.demo_owned else 0
-        self.demo_owner = Owner(plan.demo.get("unit-demo", 0), "unit", "110108")
+        self.demo_owner = Owner(plan.demo.get(DEMO_UNIT, 0), "unit", "110108")
         # Three years of applications ending two days ago: the last trails are in the past too.
         self.start = dt.datetime.now(dt.UTC) - dt.timedelta(days=3 * 365 + 2)
         self.step = dt.timedelta(days=3 * 365) / max(plan.count, 1)
@@ -639,7 +640,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000, help="applications to add")
     parser.add_argument("--accounts", type=int, default=10_000, help="applicant accounts to add")
     parser.add_argument(
-        "--demo-owned", type=int, help="applications of unit-demo (default: count/20, ≤10,000)"
+        "--demo-owned", type=int, help="applications of the demo unit (default: count/20, ≤10,000)"
     )
     args = parser.parse_args()
     print(json.dumps(generate(args.url, args.count, args.accounts, args.demo_owned), indent=2))

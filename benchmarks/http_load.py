@@ -35,6 +35,7 @@ from typing import Any
 import aiohttp
 
 from .common import (
+    DEMO_UNIT,
     HERE,
     Report,
     Table,
@@ -263,10 +264,20 @@ def validate_cells(seconds: float, workdir: Path) -> tuple[list[dict[str, Any]],
 # -- submit --------------------------------------------------------------------------------------
 
 
-async def make_drafts(base: str, bearer: str, count: int, parallel: int = 16) -> list[int]:
-    """The unit agrees to the login commitment, then creates ``count`` drafts (the API's way)."""
+async def make_drafts(
+    base: str, bearer: str, registrar: str, count: int, parallel: int = 16
+) -> list[int]:
+    """The registry records the unit's certificate as long-term valid (else it must upload two
+    scans first), the unit agrees to the login commitment and creates ``count`` drafts, all
+    the API's way."""
     headers = {"Authorization": f"Bearer {bearer}"}
     ids: list[int] = []
+    async with aiohttp.ClientSession(base) as registry:  # CA-07: its certificate is long-term
+        url = f"/api/codeassign/units/{DEMO_UNIT}/certificate"
+        body = {"certificate_validity": "long_term"}
+        auth = {"Authorization": f"Bearer {registrar}"}
+        async with registry.put(url, json=body, headers=auth) as answer:
+            answer.raise_for_status()
     async with aiohttp.ClientSession(base, headers=headers) as session:
         commitment = {"text_id": "codeassign.login", "version": "2024-01"}
         async with session.post("/api/auth/agreements", json=commitment) as answer:
@@ -290,8 +301,9 @@ def submit_cell(connections: int, drafts: int, cap_seconds: float, workdir: Path
     (a submission reads all of them: see the note). wrk stops when the drafts are used up.
     """
     with served() as (base, env):
-        bearer = token(env, "unit-demo", login_method="qr_image")  # CA-02: QR-image login
-        ids = asyncio.run(make_drafts(base, bearer, drafts))
+        bearer = token(env, DEMO_UNIT, login_method="qr_image")  # CA-02: QR-image login
+        registrar = token(env, "registry-demo")
+        ids = asyncio.run(make_drafts(base, bearer, registrar, drafts))
         ids_file = workdir / f"ids-{connections}-{drafts}.txt"
         ids_file.write_text("".join(f"{i}\n" for i in ids), "utf-8")
         threads = wrk_threads(connections)
