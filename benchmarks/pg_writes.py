@@ -64,6 +64,9 @@ RACERS = 16
 BEIJING = ("110101", "110102", "110105", "110106", "110108")
 TOKEN_COLUMNS = ("token_hash", "login_method", "created_at", "expires_at", "account_id")
 AGREEMENT_COLUMNS = ("text_id", "version", "agreed_at", "account_id")
+#: The unit in codeassign's register, its certificate long-term valid (else it must upload two
+#: scans before it may submit: CA-07).
+UNIT_COLUMNS = ("account_id", "uscc", "name", "certificate_validity", "updated_at")
 
 
 def govflow(*args: str, env: dict[str, str]) -> None:
@@ -82,15 +85,20 @@ async def _next_ids(conn) -> dict[str, int]:
 
 
 def _draft_rows(n: int, ids: dict[str, int], now: dt.datetime, rng: random.Random):
-    """Account, token, agreement, application and audit rows of ``n`` drafts; the tokens."""
+    """Account, token, agreement, application, audit and register rows of ``n`` drafts; the
+    tokens."""
     rows: dict[str, list[tuple]] = {
-        k: [] for k in ("account", "token", "agreement", "app", "audit")
+        k: [] for k in ("account", "token", "agreement", "app", "audit", "unit")
     }
-    tokens = []
+    tokens, codes = [], set()
     for i in range(n):
         account, app = ids["account"] + i, ids["application"] + i
         region = BEIJING[i % len(BEIJING)]
         doc = document(rng, "codeassign", "change")
+        while doc["uscc"] in codes:  # the register holds each code once
+            doc = document(rng, "codeassign", "change")
+        codes.add(doc["uscc"])
+        rows["unit"].append((account, doc["uscc"], doc["unit_name"], "long_term", now))
         profile = json.dumps({"certificate_validity": "long_term"})
         rows["account"].append(
             (account, f"writes-unit-{i:06d}", "unit", doc["unit_name"], "!", '["unit"]', "[]",
@@ -128,6 +136,7 @@ async def seed_drafts(url: str, n: int, seed: int = 4) -> list[tuple[int, str]]:
                 ("agreement", "agreement", AGREEMENT_COLUMNS),
                 ("application", "app", APPLICATION_COLUMNS),
                 ("audit_record", "audit", AUDIT_COLUMNS),
+                ("codeassign_unit", "unit", UNIT_COLUMNS),
             ):
                 await conn.copy_records_to_table(table, records=rows[key], columns=columns)
             for table in ("account", "application", "audit_record"):
