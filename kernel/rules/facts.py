@@ -92,10 +92,15 @@ def project(ruleset: RuleSet, facts: Iterable[Mapping[str, Any]]) -> list[dict[s
         shape = ruleset.shape.get(kind)
         if shape is None:
             continue
-        flat = flatten(fact)
+        flat = None  # only a dotted field needs the nested mappings flattened
         out: dict[str, Any] = {"kind": kind}
         for field, ftype in shape.items():
-            value = _typed(flat.get(field), ftype)
+            if "." in field:
+                flat = flatten(fact) if flat is None else flat
+                raw = flat.get(field)
+            else:
+                raw = fact.get(field)  # what ``flatten`` gives for a plain name, unchanged
+            value = _typed(raw, ftype)
             if value is not None:
                 out[field] = value
         for key in ruleset.match_keys:  # usually none
