@@ -50,6 +50,7 @@ from .peer_handwritten import (
     text,
     websites_accepts,
 )
+from .peers_synthetic import one_table
 
 ONLINE = '["change", "reissue", "replacement", "revocation"]'
 
@@ -66,18 +67,7 @@ def graph(inputs: tuple[str, ...], rows: list[tuple[str, dict[str, str]]]) -> di
             for n, (rule, cells) in enumerate(rows)
         ],
     }
-    return {
-        "contentType": "application/vnd.gorules.decision",
-        "nodes": [
-            {"id": "in", "type": "inputNode", "name": "request"},
-            {"id": "table", "type": "decisionTableNode", "name": "rules", "content": table},
-            {"id": "out", "type": "outputNode", "name": "response"},
-        ],
-        "edges": [
-            {"id": "e1", "sourceId": "in", "targetId": "table", "type": "edge"},
-            {"id": "e2", "sourceId": "table", "targetId": "out", "type": "edge"},
-        ],
-    }
+    return one_table(table)
 
 
 # -- codeassign ------------------------------------------------------------------------------

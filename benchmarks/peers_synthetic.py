@@ -78,6 +78,22 @@ def floor(n_rules: int) -> Decide:
     return decide
 
 
+def one_table(table: dict[str, Any]) -> dict[str, Any]:
+    """A JDM graph of one decision table: input → ``table`` → output."""
+    return {
+        "contentType": "application/vnd.gorules.decision",
+        "nodes": [
+            {"id": "in", "type": "inputNode", "name": "request"},
+            {"id": "table", "type": "decisionTableNode", "name": "rules", "content": table},
+            {"id": "out", "type": "outputNode", "name": "response"},
+        ],
+        "edges": [
+            {"id": "e1", "sourceId": "in", "targetId": "table", "type": "edge"},
+            {"id": "e2", "sourceId": "table", "targetId": "out", "type": "edge"},
+        ],
+    }
+
+
 def zen_graph(n_rules: int) -> dict[str, Any]:
     """One JDM graph: input → decision table (a row per rule, hit policy collect) → output.
 
@@ -104,18 +120,7 @@ def zen_graph(n_rules: int) -> dict[str, Any]:
         "outputs": [{"id": "rule", "name": "rule", "field": "rule"}],
         "rules": rows,
     }
-    return {
-        "contentType": "application/vnd.gorules.decision",
-        "nodes": [
-            {"id": "in", "type": "inputNode", "name": "request"},
-            {"id": "table", "type": "decisionTableNode", "name": "rules", "content": table},
-            {"id": "out", "type": "outputNode", "name": "response"},
-        ],
-        "edges": [
-            {"id": "e1", "sourceId": "in", "targetId": "table", "type": "edge"},
-            {"id": "e2", "sourceId": "table", "targetId": "out", "type": "edge"},
-        ],
-    }
+    return one_table(table)
 
 
 def zen_ways(n_rules: int) -> dict[str, Decide]:

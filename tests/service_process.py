@@ -3,11 +3,15 @@ itself (a crash, a fault of the storage): bounded, with its own data folder and 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import aiohttp
 
 #: Every child is bounded: a command that never comes back fails the test instead.
 LIMIT = 60
@@ -41,3 +45,20 @@ def govflow(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
         text=True,
         timeout=LIMIT,
     )
+
+
+async def until_up(base: str, server: subprocess.Popen) -> None:
+    """Until the child at ``base`` answers ``/healthz`` with 200 (a process is polled over
+    HTTP: nothing else tells when it listens); fails if it dies or takes ``LIMIT``."""
+    deadline = time.monotonic() + LIMIT
+    async with aiohttp.ClientSession(base) as http:
+        while True:
+            assert server.poll() is None, "the server died on start"
+            try:
+                async with http.get("/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            await asyncio.sleep(0.2)

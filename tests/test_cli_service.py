@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -21,6 +19,7 @@ from kernel.db.models import Account, Application, AuditRecord
 from kernel.demo import PASSWORD
 
 from .conftest import PG_URL, requires_postgres
+from .service_process import free_port, until_up
 
 
 @pytest.fixture
@@ -130,12 +129,6 @@ def test_several_workers_need_postgresql(tmp_path, monkeypatch, capsys):
     assert "PostgreSQL" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @requires_postgres
 def test_two_workers_on_postgresql_serve_one_port_and_race_safely(env, tmp_path, capsys):
     """Two processes behind one port: 16 racing transitions, one winner, a gapless trail."""
@@ -144,7 +137,7 @@ def test_two_workers_on_postgresql_serve_one_port_and_race_safely(env, tmp_path,
     capsys.readouterr()
     assert main(["token", "gov-demo"]) == 0  # a unit's login takes a captcha (WS-02)
     token = capsys.readouterr().out.strip()
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "kernel.cli", "serve", "--port", str(port), "--workers", "2"],
         env={**os.environ, **env, "GOVFLOW_WATCH_RULES": "0"},
@@ -152,6 +145,7 @@ def test_two_workers_on_postgresql_serve_one_port_and_race_safely(env, tmp_path,
         stderr=subprocess.DEVNULL,
     )
     try:
+        asyncio.run(until_up(f"http://127.0.0.1:{port}", server))
         asyncio.run(_race(f"http://127.0.0.1:{port}", token))
     finally:
         server.terminate()
@@ -160,7 +154,6 @@ def test_two_workers_on_postgresql_serve_one_port_and_race_safely(env, tmp_path,
 
 async def _race(base: str, token: str) -> None:
     async with aiohttp.ClientSession(base) as http:
-        await _until_up(http)
         unit = {"Authorization": f"Bearer {token}"}
         body = {"process": "websites", "matter": "new_site", "data": {}}
         async with http.post("/api/applications", json=body, headers=unit) as response:
@@ -184,7 +177,7 @@ def test_a_served_worker_stopped_with_sigterm_writes_every_access_line(env, tmp_
     """The log lines are written by a thread of their own, up to 50 ms late: a stop must not
     lose the last ones (README, "Operating it")."""
     assert main(["migrate"]) == 0
-    port, stderr = _free_port(), tmp_path / "stderr.log"
+    port, stderr = free_port(), tmp_path / "stderr.log"
     with open(stderr, "wb") as written:
         server = subprocess.Popen(
             [sys.executable, "-m", "kernel.cli", "serve", "--port", str(port)],
@@ -193,6 +186,7 @@ def test_a_served_worker_stopped_with_sigterm_writes_every_access_line(env, tmp_
             stderr=written,
         )
         try:
+            asyncio.run(until_up(f"http://127.0.0.1:{port}", server))
             sent = asyncio.run(_dry_runs(f"http://127.0.0.1:{port}", 30))
         finally:
             server.terminate()  # SIGTERM at once, lines still queued
@@ -206,21 +200,7 @@ def test_a_served_worker_stopped_with_sigterm_writes_every_access_line(env, tmp_
 async def _dry_runs(base: str, count: int) -> int:
     body = {"document": {"matter": "change", "uscc": "1110000000004JUR69"}}
     async with aiohttp.ClientSession(base) as http:
-        await _until_up(http)
         for _ in range(count):
             async with http.post("/api/processes/codeassign/validate", json=body) as response:
                 assert response.status == 200
     return count
-
-
-async def _until_up(http: aiohttp.ClientSession) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            async with http.get("/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
-        await asyncio.sleep(0.2)

@@ -27,7 +27,7 @@ from kernel.attachments import BlobStore
 from kernel.db import database
 from kernel.db.models import Application, Attachment, AuditRecord, Blob
 
-from .service_process import LIMIT, free_port, govflow, service_env
+from .service_process import LIMIT, free_port, govflow, service_env, until_up
 
 UNIT = "11110108000123457Q"  # the demo bureau, logged in with its QR image
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -119,7 +119,7 @@ def test_a_kill_9_mid_burst_leaves_every_application_whole(tmp_path: Path):
         stderr=subprocess.STDOUT,
     )
     try:
-        asyncio.run(_wait_until_up(f"http://127.0.0.1:{port}", server))
+        asyncio.run(until_up(f"http://127.0.0.1:{port}", server))
         answered: list[int] = []
         kill = lambda: os.kill(server.pid, signal.SIGKILL)  # noqa: E731
         asyncio.run(_burst(f"http://127.0.0.1:{port}", token, answered, kill))
@@ -134,18 +134,3 @@ def test_a_kill_9_mid_burst_leaves_every_application_whole(tmp_path: Path):
     figures = asyncio.run(_integrity(url, BlobStore(data / "blobs")))
     assert figures["applications"] >= 1
     print("kill -9 mid-burst:", figures, "answers:", dict(Counter(answered)))
-
-
-async def _wait_until_up(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + LIMIT
-    async with aiohttp.ClientSession(base) as http:
-        while True:
-            assert server.poll() is None, "the server died on start"
-            try:
-                async with http.get("/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            await asyncio.sleep(0.2)
