@@ -19,8 +19,9 @@ so that the comparison is of the same work:
   the peer does not know, or dates in force (which the peers do not replay), stops the peer at
   start rather than letting it answer differently.
 - **The service**: ``POST /api/processes/{process}/validate`` and ``GET /healthz``, the body
-  read with ``json.loads`` and the answer written with ``json.dumps(ensure_ascii=False)`` as
-  govflow writes it; no access log, no metrics, no middleware.
+  read with ``json.loads`` and the answer written with ``json.dumps(ensure_ascii=False)``, as a
+  service written by hand does (govflow writes the same JSON with orjson, without the spaces);
+  no access log, no metrics, no middleware.
 
 ``differences`` compares two answers field by field; ``benchmarks.peer_load`` and
 ``tests/test_benchmark_peers.py`` use it to hold the peers to govflow's answers.
