@@ -99,6 +99,9 @@ FOCUS: dict[str, tuple[str, ...]] = {
         "kernel.workflow.x__reply_required*",
     ),
     "kernel/rules/durable_backend.py": (
+        "kernel.rules.durable_backend.x__complexity_problems*",
+        "kernel.rules.durable_backend.x__groups*",
+        "kernel.rules.durable_backend.x__nested_groups*",
         "kernel.rules.durable_backend.x__field_problems*",
         "kernel.rules.durable_backend.x*_TooWide*",
         "kernel.rules.durable_backend.x*Engine*close*",
