@@ -1,6 +1,6 @@
-"""A pytest plugin that checks, on every input the tests give, that five mutants change nothing.
+"""A pytest plugin that checks, on every input the tests give, that six mutants change nothing.
 
-``mutation/explained.toml`` says why five survivors of ``kernel/rules/durable_backend.py``
+``mutation/explained.toml`` says why six survivors of ``kernel/rules/durable_backend.py``
 cannot be noticed: the expressions the back end builds are single-key dicts all the way down,
 and a rule's ``source`` is always ``<its ruleset's path>:<a line number>``. This plugin does not
 take that on trust: while the tests run, every call of ``_complexity_problems``, ``_groups`` and
@@ -32,12 +32,14 @@ CALLS = {"_complexity_problems": 0, "_groups": 0, "_nested_groups": 0}
 
 
 def _where(ruleset: Any, source: str, split: str, mutant: int) -> tuple[str, int]:
-    """``_complexity_problems``' line 107-108, as written (0) or as mutant 20/23/25 has it."""
+    """``_complexity_problems``' line 107-108, as written (0) or as mutant 20/23/25/27 has it."""
     path, _, line = getattr(source, split)(":")
     if mutant == 23:
         return (path and ruleset.path, int(line) if line.isdigit() else 1)
     if mutant == 25:
         return (path or ruleset.path, int(line))
+    if mutant == 27:
+        return (path or ruleset.path, int(line) if line.isdigit() else 2)
     return (path or ruleset.path, int(line) if line.isdigit() else 1)
 
 
@@ -45,7 +47,12 @@ def _complexity_problems(ruleset: Any) -> list[Problem]:
     CALLS["_complexity_problems"] += 1
     for rule in ruleset.rules:
         original = _where(ruleset, rule.source, "rpartition", 0)
-        for split, mutant in (("rpartition", 23), ("rpartition", 25), ("partition", 20)):
+        for split, mutant in (
+            ("rpartition", 23),
+            ("rpartition", 25),
+            ("rpartition", 27),
+            ("partition", 20),
+        ):
             assert _where(ruleset, rule.source, split, mutant) == original, (mutant, rule.source)
     return _original["_complexity_problems"](ruleset)
 
