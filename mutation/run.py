@@ -207,6 +207,11 @@ def mutmut_config(module: str) -> str:
         'also_copy = ["plugins", "rules", "schemas", "docs", "conftest.py"]\n'
         f"pytest_add_cli_args_test_selection = [{tests}]\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]\n'
+        # Mutants are forked from a server that has only collected the tests, not from mutmut's
+        # own process, which ran them: there the kernel's password-hashing pool
+        # (auth._HASHING) has started its threads, and a fork has the pool without them, so a
+        # login waits until the timeout and every mutant of a module that logs in "times out".
+        'process_isolation = "forkserver"\n'
     )
 
 
