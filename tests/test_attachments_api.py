@@ -20,7 +20,7 @@ from tortoise.exceptions import OperationalError
 
 from kernel import clock
 from kernel.app import create_app
-from kernel.db.models import Application, Attachment, Blob
+from kernel.db.models import Application, Attachment, AuditRecord, Blob
 from kernel.manifest import ManifestError, load_manifest
 
 from .conftest import PG_URL
@@ -464,6 +464,13 @@ async def test_deleting_the_material_removes_its_files_but_keeps_shared_ones(cli
     assert [b.sha256 for b in await Blob.all()] == [sha]
     assert await Attachment.filter(application_id=doomed["id"]).count() == 0
     assert await (await client.get(other["url"], headers=unit)).read() == shared
+    # The row and its trail stay for the record, without what the applicant entered, and
+    # the trail ends with the delete itself.
+    row = await Application.get(id=doomed["id"])
+    assert row.data == {} and row.deleted_at is not None
+    trail = await AuditRecord.filter(application_id=doomed["id"]).order_by("seq")
+    assert trail[-1].action == "delete" and trail[-1].seq == 4
+    assert (await client.get(f"/api/applications/{doomed['id']}", headers=unit)).status == 404
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="a fault of SQLite's commit")
