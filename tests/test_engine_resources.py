@@ -104,6 +104,27 @@ def test_a_condition_wider_than_the_engine_holds_is_refused_with_its_line():
     assert "t.wide.rule" in problem.message
 
 
+def test_a_too_complex_rule_in_a_file_whose_name_holds_a_colon_is_shown_at_its_line(tmp_path):
+    """The problem names the file as staff see it and the rule's line: only the last colon of
+    the rule's ``path:line`` separates them (``rules/t/2026:q1.yaml`` is a valid file name)."""
+    folder = tmp_path / "rules" / "t"
+    folder.mkdir(parents=True)
+    (folder / "2026:q1.yaml").write_text(_grouped_rule(MAX_GROUPS + 1), "utf-8")
+    book = RuleBook([RuleSource("t", folder)])
+    try:
+        report = book.refresh()
+        assert report.loaded == []
+        (problem,) = report.problems
+        assert (problem.code, problem.path, problem.line) == (
+            "too-complex",
+            "rules/t/2026:q1.yaml",
+            4,
+        )
+        assert "t.wide.rule" in problem.message
+    finally:
+        book.close()
+
+
 def _many_rules(count: int) -> str:
     """``count`` rules, rule ``i`` firing for an item whose ``n`` is ``i``."""
     rules = "\n".join(

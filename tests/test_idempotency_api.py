@@ -55,3 +55,15 @@ async def test_a_key_is_at_most_128_characters(client, length, status):
     if status == 400:
         [violation] = (await answer.json())["violations"]
         assert violation["rule"] == "request.idempotency-key"
+
+
+async def test_an_applicant_retrying_one_of_two_creates_gets_back_that_draft(client):
+    """One applicant, two drafts made with two keys: a retry of the second answers the
+    second draft, not the first or an error."""
+    unit = await login(client, "unit-a")
+    one = await create_draft(client, {**unit, "Idempotency-Key": "one"}, data=CHANGE_DOCUMENT)
+    two = await create_draft(client, {**unit, "Idempotency-Key": "two"}, data={"handler": "李四"})
+    assert (one.status, two.status) == (201, 201)
+    again = await create_draft(client, {**unit, "Idempotency-Key": "two"}, data={"handler": "李四"})
+    assert again.status == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert (await again.json())["id"] == (await two.json())["id"] != (await one.json())["id"]
