@@ -462,3 +462,19 @@ def differences(expected: Any, actual: Any, where: str = "") -> list[str]:
 def answer_differences(govflow: Mapping[str, Any], peer: Mapping[str, Any]) -> list[str]:
     """What the peer's dry-run answer says differently from govflow's decision."""
     return differences({k: govflow.get(k) for k in COMPARED}, {k: peer.get(k) for k in COMPARED})
+
+
+def one_table(table: dict[str, Any]) -> dict[str, Any]:
+    """A JDM graph of one decision table: input → ``table`` → output."""
+    return {
+        "contentType": "application/vnd.gorules.decision",
+        "nodes": [
+            {"id": "in", "type": "inputNode", "name": "request"},
+            {"id": "table", "type": "decisionTableNode", "name": "rules", "content": table},
+            {"id": "out", "type": "outputNode", "name": "response"},
+        ],
+        "edges": [
+            {"id": "e1", "sourceId": "in", "targetId": "table", "type": "edge"},
+            {"id": "e2", "sourceId": "table", "targetId": "out", "type": "edge"},
+        ],
+    }

@@ -34,6 +34,7 @@ from .peer_common import (
     RuleTable,
     Schemas,
     make_app,
+    one_table,
     serve,
     today,
 )
@@ -50,7 +51,6 @@ from .peer_handwritten import (
     text,
     websites_accepts,
 )
-from .peers_synthetic import one_table
 
 ONLINE = '["change", "reissue", "replacement", "revocation"]'
 

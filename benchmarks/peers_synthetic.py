@@ -16,6 +16,8 @@ from typing import Any
 import rule_engine
 import zen
 
+from .peer_common import one_table
+
 GROUPS = ["g0", "g1", "g2", "g3", "g4"]
 Facts = list[dict[str, Any]]
 Decide = Callable[[Facts], set[str]]
@@ -76,22 +78,6 @@ def floor(n_rules: int) -> Decide:
         return fired
 
     return decide
-
-
-def one_table(table: dict[str, Any]) -> dict[str, Any]:
-    """A JDM graph of one decision table: input → ``table`` → output."""
-    return {
-        "contentType": "application/vnd.gorules.decision",
-        "nodes": [
-            {"id": "in", "type": "inputNode", "name": "request"},
-            {"id": "table", "type": "decisionTableNode", "name": "rules", "content": table},
-            {"id": "out", "type": "outputNode", "name": "response"},
-        ],
-        "edges": [
-            {"id": "e1", "sourceId": "in", "targetId": "table", "type": "edge"},
-            {"id": "e2", "sourceId": "table", "targetId": "out", "type": "edge"},
-        ],
-    }
 
 
 def zen_graph(n_rules: int) -> dict[str, Any]:
