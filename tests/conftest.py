@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import importlib
+import logging
 import os
 import shutil
 import sys
@@ -252,3 +253,19 @@ def with_example(site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.syspath_prepend(str(EXAMPLE))
     yield site
     sys.modules.pop("govflow_example", None)
+
+
+@pytest.fixture
+def served_logging():
+    """``serve`` sets up the root logger for the process, writing to this test's captured
+    stderr; put back the test run's own set-up afterwards, or later lines hit a closed file."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    where = logging._srcfile, logging.logThreads, logging.logProcesses, logging.logMultiprocessing
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:], root.level = handlers, level
+    logging._srcfile, logging.logThreads, logging.logProcesses = where[:3]
+    logging.logMultiprocessing = where[3]

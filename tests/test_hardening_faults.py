@@ -4,7 +4,6 @@ database, the data directory deleted under a running server."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 import shutil
 from pathlib import Path
 
@@ -28,22 +27,6 @@ def test_a_missing_sqlite_directory_is_a_clear_error_not_a_hang(
         assert main(command) == 4
         assert "does not exist" in capsys.readouterr().err
     assert not missing.exists()
-
-
-@pytest.fixture
-def served_logging():
-    """``serve`` sets up the root logger for the process, writing to this test's captured
-    stderr; put back the test run's own set-up afterwards, or later lines hit a closed file."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    where = logging._srcfile, logging.logThreads, logging.logProcesses, logging.logMultiprocessing
-    yield
-    for handler in root.handlers:
-        if handler not in handlers:
-            handler.close()
-    root.handlers[:], root.level = handlers, level
-    logging._srcfile, logging.logThreads, logging.logProcesses = where[:3]
-    logging.logMultiprocessing = where[3]
 
 
 async def test_a_read_only_database_answers_503_problems(aiohttp_client, config):

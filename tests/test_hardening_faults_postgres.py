@@ -17,7 +17,9 @@ from .factories import codeassign_people, qr_login
 UNREACHABLE = "postgres://postgres@127.0.0.1:1/govflow"
 
 
-def test_an_unreachable_postgresql_server_is_a_clear_error_at_start(monkeypatch, capsys):
+def test_an_unreachable_postgresql_server_is_a_clear_error_at_start(
+    monkeypatch, capsys, served_logging
+):
     monkeypatch.setenv("GOVFLOW_DATABASE_URL", UNREACHABLE)
     for command in (["migrate"], ["serve", "--port", "1"]):
         assert main(command) == 4
