@@ -257,8 +257,9 @@ def with_example(site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def served_logging():
-    """``serve`` sets up the root logger for the process, writing to this test's captured
-    stderr; put back the test run's own set-up afterwards, or later lines hit a closed file."""
+    """``serve`` (``logs.configure``) sets up the root logger for the process, writing to this
+    test's captured stderr: put back the test run's own set-up afterwards (closing the handlers
+    it added), or later lines hit a closed file."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     where = logging._srcfile, logging.logThreads, logging.logProcesses, logging.logMultiprocessing

@@ -157,22 +157,12 @@ def test_log_lines_inside_a_request_context_carry_its_id(log_lines):
     assert log_lines()[0]["level"] == "WARNING"
 
 
-def test_serve_configures_json_lines_on_the_root_logger():
-    root = logging.getLogger()
-    saved, level = list(root.handlers), root.level
-    where = logging._srcfile, logging.logThreads, logging.logProcesses, logging.logMultiprocessing
+def test_serve_configures_json_lines_on_the_root_logger(served_logging):
     stream = io.StringIO()
-    try:
-        handler = logs.configure("INFO", stream)
-        assert root.handlers == [handler]
-        logging.getLogger("aiohttp.server").error("boom 13800138000")
-        handler.flush()  # written by the handler's own thread
-    finally:
-        handler.close()
-        root.handlers[:] = saved
-        root.setLevel(level)
-        (logging._srcfile, logging.logThreads, logging.logProcesses) = where[:3]
-        logging.logMultiprocessing = where[3]
+    handler = logs.configure("INFO", stream)
+    assert logging.getLogger().handlers == [handler]
+    logging.getLogger("aiohttp.server").error("boom 13800138000")
+    handler.flush()  # written by the handler's own thread
     line = json.loads(stream.getvalue())
     assert line["logger"] == "aiohttp.server" and line["message"] == "boom 138****8000"
 
