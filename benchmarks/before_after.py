@@ -19,10 +19,9 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from .common import served
+from .common import process_cpu_s, served, server_pids
 from .peer_bodies import CODEASSIGN, WEBSITES, codeassign_bodies, websites_bodies
 from .peer_load import cores, wrk
-from .served_stages import _cpu_seconds
 
 PATHS = {"codeassign": CODEASSIGN, "websites": WEBSITES}
 
@@ -47,14 +46,15 @@ def main() -> None:
             "before": stack.enter_context(served(old, demo=False, cpus=cpus))[0],
             "now": stack.enter_context(served(level, demo=False, cpus=cpus))[0],
         }
+        pids = {name: server_pids(base) for name, base in servers.items()}
         for r in range(args.rounds):
             for process, path in PATHS.items():
                 for connections in (16, 64):
                     for name in list(servers) if r % 2 == 0 else list(reversed(servers)):
-                        spent = _cpu_seconds(servers[name])
+                        spent = process_cpu_s(pids[name])
                         figures = wrk(pin, servers[name] + path, files[process], connections,
                                       args.seconds)  # fmt: skip
-                        spent = _cpu_seconds(servers[name]) - spent
+                        spent = process_cpu_s(pids[name]) - spent
                         cpu_us = 1e6 * spent / max(1, figures["requests"])
                         cell = (figures["rps"], cpu_us, figures["p99_ms"])
                         found.setdefault((process, connections, name), []).append(cell)

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -267,3 +268,20 @@ def token(env: dict[str, str], username: str, login_method: str = "password") ->
 
 def today() -> str:
     return dt.date.today().isoformat()
+
+
+def server_pids(base: str) -> list[int]:
+    """The processes listening at ``base`` (more than one under SO_REUSEPORT)."""
+    done = subprocess.run(
+        ["ss", "-Htlnp", f"( sport = :{base.rsplit(':', 1)[1]} )"], capture_output=True, text=True
+    )
+    return sorted({int(p) for p in re.findall(r"pid=(\d+)", done.stdout)})
+
+
+def process_cpu_s(pids: list[int]) -> float:
+    """CPU seconds so far of ``pids``, all their threads (``/proc/<pid>/stat``)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")

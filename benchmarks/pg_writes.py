@@ -41,7 +41,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Report, Table, Target, cli, machine, percentiles, ratio, served
+from benchmarks.common import (
+    Report,
+    Table,
+    Target,
+    cli,
+    machine,
+    percentiles,
+    process_cpu_s,
+    ratio,
+    served,
+    server_pids,
+)
 from benchmarks.generate_applications import (
     ACCOUNT_COLUMNS,
     APPLICATION_COLUMNS,
@@ -165,21 +176,6 @@ def connections_per_worker(base: str) -> dict[str, int]:
     )
     pids = re.findall(r"pid=(\d+)", done.stdout)
     return dict(Counter(pids))
-
-
-def server_pids(base: str) -> list[int]:
-    done = subprocess.run(
-        ["ss", "-Htlnp", f"( sport = :{_port(base)} )"], capture_output=True, text=True
-    )
-    return sorted({int(p) for p in re.findall(r"pid=(\d+)", done.stdout)})
-
-
-def process_cpu_s(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def machine_ticks() -> tuple[int, int]:

@@ -32,9 +32,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .common import Report, Table, child_server
+from .common import Report, Table, child_server, process_cpu_s, server_pids
 from .decision_stages import STAGES
-from .http_load import dry_run_body
+from .http_load import dry_run_body, get_json
 from .peer_load import PEERS, cores, wrk
 
 PROBE = "/_bench/probe"
@@ -93,27 +93,6 @@ def _server(args: list[str], env: dict[str, str], cpus: set[int] | None):
         yield base
 
 
-def _cpu_seconds(base: str) -> float:
-    """The CPU time so far of the process listening at ``base`` (all its threads)."""
-    port = base.rsplit(":", 1)[1]
-    for entry in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = entry.split()
-        if fields[1].endswith(f":{int(port):04X}") and fields[3] == "0A":
-            inode = fields[9]
-            break
-    else:
-        raise RuntimeError(f"nothing listens on {base}")
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        with contextlib.suppress(OSError):
-            if any(
-                os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]"
-                for fd in os.listdir(f"/proc/{pid}/fd")
-            ):
-                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-    raise RuntimeError(f"no process owns the socket of {base}")
-
-
 #: The app of ``serve_staged`` in a child: ``python -c STAGED_APP PORT``.
 STAGED_APP = (
     "import sys; from benchmarks.served_stages import serve_staged; serve_staged(int(sys.argv[1]))"
@@ -154,12 +133,13 @@ def run(quick: bool) -> Report:
         for r in range(rounds):
             for name in list(cells) if r % 2 == 0 else list(reversed(cells)):
                 base, path = cells[name]
-                before = _cpu_seconds(base)
+                pids = server_pids(base)
+                before = process_cpu_s(pids)
                 figures = wrk(pin, base + path, bodies, CONNECTIONS, seconds)
-                spent = _cpu_seconds(base) - before
+                spent = process_cpu_s(pids) - before
                 found[name].append((figures["rps"], 1e6 * spent / max(1, figures["requests"])))
         wrk(pin, staged + VALIDATE, bodies, CONNECTIONS, seconds)
-        stage_us = json.loads(_get(staged + STAGES_PATH))
+        stage_us = get_json(staged + STAGES_PATH)
     return _report(found, stage_us, seconds, rounds, size)
 
 
@@ -174,13 +154,6 @@ def _answer_size(body: dict[str, Any]) -> int:
         return len(jsontext.dumps(decision.as_dict()))
     finally:
         kernel.close()
-
-
-def _get(url: str) -> bytes:
-    import urllib.request
-
-    with urllib.request.urlopen(url, timeout=10) as answer:
-        return answer.read()
 
 
 def _report(found, stage_us, seconds, rounds, size) -> Report:
