@@ -19,10 +19,6 @@ from .http import json_response, strict_loads
 routes = web.RouteTableDef()
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return json_response(data, status=status)
-
-
 async def _database_reachable(url: str) -> bool:
     """The database answers and takes writes: a worker whose database is unreachable,
     read-only or deleted under it should leave the pool.
@@ -50,7 +46,7 @@ async def healthz(request: web.Request) -> web.Response:
         path: [p.as_dict() for p in problems] for path, problems in kernel.rules.errors.items()
     }
     last = kernel.rules.last_refresh
-    return _json(
+    return json_response(
         {
             "status": "ok" if database else "degraded",
             "database": "ok" if database else "unreachable",
@@ -67,7 +63,7 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/api/processes")
 async def list_processes(request: web.Request) -> web.Response:
     kernel = request.app[KERNEL]
-    return _json(
+    return json_response(
         {
             "items": [
                 {"name": p.name, "title": p.title.as_dict(), "version": p.version}
@@ -84,7 +80,7 @@ async def get_process(request: web.Request) -> web.Response:
         process = kernel.process(request.match_info["process"])
     except UnknownName as exc:
         return _not_found(str(exc))
-    return _json(process.as_dict())
+    return json_response(process.as_dict())
 
 
 @routes.post("/api/processes/{process}/validate")
@@ -119,7 +115,7 @@ async def validate(request: web.Request) -> web.Response:
         return _not_found(str(exc))
     except FactError as exc:
         return bad_request(exc.pointer, "request.fact", "提交的数据无法校验", str(exc))
-    return _json(decision.as_dict())
+    return json_response(decision.as_dict())
 
 
 async def _body(request: web.Request) -> dict[str, Any] | web.Response:
@@ -166,7 +162,7 @@ async def list_rules(request: web.Request) -> web.Response:
                 "history": [h.as_dict() for h in book.history(name)],
             }
         )
-    return _json({"items": items})
+    return json_response({"items": items})
 
 
 def _not_found(detail: str) -> web.Response:
