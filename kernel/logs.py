@@ -153,6 +153,8 @@ def configure(level: int | str = logging.INFO, stream: TextIO | None = None) -> 
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
+        if isinstance(old, BackgroundHandler):  # its thread would write what it still holds
+            old.close()
     root.addHandler(handler)
     root.setLevel(level)
     # At DEBUG these write SQL with its parameters: outbox bodies, i.e. verification codes.

@@ -31,10 +31,10 @@ def serve(config: Config, host: str, port: int, workers: int = 1) -> int:
             file=sys.stderr,
         )
         return 2
-    logs.configure(os.environ.get("GOVFLOW_LOG_LEVEL", "INFO"))
     if workers == 1:
-        _run(config, host, port, reuse_port=False)
+        _run(config, host, port, reuse_port=False)  # it sets up its own logging
         return 0
+    logs.configure(os.environ.get("GOVFLOW_LOG_LEVEL", "INFO"))
     asyncio.run(database.upgrade(url))
     once = dataclasses.replace(config, migrate_on_start=False)
     context = multiprocessing.get_context("spawn")
